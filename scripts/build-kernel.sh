@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Configure and build one kernel: build-kernel.sh baseline|shadow
+# Config = tinyconfig + configs/guest.config (+ shadow.config for shadow)
+# (+ debug.config with DEBUG=1). Incremental; compiles through ccache.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+K=${1:?usage: build-kernel.sh baseline|shadow}
+src=$(kernel_src "$K")
+out=$(kernel_out "$K")
+[ -d "$src/.git" ] || die "no source tree for $K at $src: run 'make source' / 'make assemble'"
+
+frags=("$TOP/configs/guest.config")
+[ "$K" = shadow ] && frags+=("$TOP/configs/shadow.config")
+[ "${DEBUG:-0}" = 1 ] && frags+=("$TOP/configs/debug.config")
+frags+=(${EXTRA_CONFIG:+"$EXTRA_CONFIG"})
+
+mkdir -p "$out"
+mk=(make -s -C "$src" O="${out#"$src"/}" ARCH=x86_64 CC="ccache gcc" HOSTCC="ccache gcc" -j"$JOBS"
+	KBUILD_BUILD_TIMESTAMP="2000-01-01" KBUILD_BUILD_USER=workbench KBUILD_BUILD_HOST=workbench)
+
+# Rebuild the .config only when a fragment or the Kconfig files changed.
+want=$(cat "${frags[@]}" | sha1sum | cut -d' ' -f1)-$(git -C "$src" rev-parse HEAD)
+if [ "$(cat "$out/.config-inputs" 2>/dev/null)" != "$want" ] || [ ! -f "$out/.config" ]; then
+	rm -f "$out/.config-inputs"
+	"${mk[@]}" tinyconfig >/dev/null
+	(cd "$src" && KCONFIG_CONFIG="${out#"$src"/}/.config" \
+		scripts/kconfig/merge_config.sh -m -O "${out#"$src"/}" "${out#"$src"/}/.config" "${frags[@]}" >/dev/null)
+	"${mk[@]}" olddefconfig >/dev/null
+	# Every option a fragment asks for must have survived olddefconfig.
+	bad=0
+	while IFS= read -r line; do
+		case "$line" in
+		CONFIG_*=*) grep -qxF "$line" "$out/.config" || {
+			[[ $line == *=n ]] && ! grep -q "^${line%%=*}=" "$out/.config" && continue
+			echo "  $line: not in the final .config ($(grep "^${line%%=*}=\|# ${line%%=*} is not set" "$out/.config" || echo missing))" >&2
+			bad=1
+		} ;;
+		esac
+	done < <(cat "${frags[@]}")
+	[ "$bad" = 0 ] || die "$K: config fragments ask for options that Kconfig dropped (unmet dependencies); fix configs/*.config"
+	echo "$want" >"$out/.config-inputs"
+fi
+"${mk[@]}" bzImage
+note "$K: $out/arch/x86/boot/bzImage ($(stat -c %s "$out/arch/x86/boot/bzImage") bytes)"

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Style checks: shellcheck on every script, -Wall -Wextra on the benchmarks,
+# checkpatch --strict on kernel-patches/ and the overlay's C sources.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+rc=0
+mapfile -t sh < <(cd "$TOP" && { ls scripts/*.sh tests/*.sh .ci/run scripts/guest/init; find scripts/guest/jobs benchmarks/jobs -name '*.sh'; })
+(cd "$TOP" && shellcheck -x -s bash "${sh[@]}") || rc=1
+for f in "$TOP"/benchmarks/*.c; do
+	[ -f "$f" ] || continue
+	gcc -fsyntax-only -Wall -Wextra -Werror "$f" || rc=1
+done
+cp=$PRISTINE/scripts/checkpatch.pl
+if [ -x "$cp" ]; then
+	mapfile -t pf < <(find "$TOP/kernel-patches" -name '*.patch' | LC_ALL=C sort)
+	[ ${#pf[@]} -eq 0 ] || perl "$cp" --no-tree --strict --terse "${pf[@]}" || rc=1
+	mapfile -t cf < <(find "$TOP/shadow-pte" "$TOP/kunit" -mindepth 2 -name '*.[ch]' | LC_ALL=C sort)
+	[ ${#cf[@]} -eq 0 ] || perl "$cp" --no-tree --strict --terse -f "${cf[@]}" || rc=1
+else
+	echo "checkpatch: no pristine tree yet ('make source')" >&2
+fi
+[ "$rc" = 0 ] && echo "check: clean"
+exit "$rc"

@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0
+# Common settings and helpers for the workbench scripts. Sourced, not run.
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # the variables are for the scripts that source this
+
+# The one place the kernel source is pinned. Bump both together.
+DEB_PKG=linux-source-6.12
+DEB_VERSION=6.12.117-1~deb12u1
+KERNEL_VERSION=6.12.117
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+PRISTINE=$BUILD/pristine      # git repo: the Debian tarball, one commit, tag "base"
+TREE=$BUILD/tree              # git clone of PRISTINE + overlay commit + series
+# Kernel output dirs live directly inside their source trees, so that kbuild
+# uses the relative srctree ".." and ccache hits are shared between the two
+# trees and between clones of this repository.
+OUT_baseline=$PRISTINE/.out-baseline
+OUT_shadow=$TREE/.out-shadow
+USERSPACE=$BUILD/userspace    # static selftests, perf, initramfs
+RESULTS=$BUILD/results
+
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+export CCACHE_BASEDIR=$BUILD
+export CCACHE_NOHASHDIR=1
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+JOBS=${JOBS:-$(nproc)}
+
+die() {
+	echo "error: $*" >&2
+	exit 1
+}
+
+note() {
+	echo "==> $*" >&2
+}
+
+# step NAME CMD...: run one named step and print how long it took.
+step() {
+	local name=$1 t0 t1 rc=0
+	shift
+	t0=$(date +%s)
+	note "[$name] start"
+	"$@" || rc=$?
+	t1=$(date +%s)
+	local what="done"
+	[ "$rc" = 0 ] || what="FAILED (status $rc)"
+	note "[$name] $what in $((t1 - t0)) s"
+	mkdir -p "$BUILD"
+	echo "$name $((t1 - t0)) $rc" >>"$BUILD/step-times.txt"
+	return "$rc"
+}
+
+kernel_src() {
+	case "$1" in
+	baseline) echo "$PRISTINE" ;;
+	shadow) echo "$TREE" ;;
+	*) die "unknown KERNEL='$1': use KERNEL=baseline or KERNEL=shadow" ;;
+	esac
+}
+
+kernel_out() {
+	case "$1" in
+	baseline) echo "$OUT_baseline" ;;
+	shadow) echo "$OUT_shadow" ;;
+	*) die "unknown KERNEL='$1': use KERNEL=baseline or KERNEL=shadow" ;;
+	esac
+}

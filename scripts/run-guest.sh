@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot one kernel in QEMU with the workbench initramfs.
+#   run-guest.sh KERNEL                 interactive shell on this terminal
+#   run-guest.sh KERNEL JOBS OUTDIR     batch: run the comma-separated jobs,
+#                                       write OUTDIR/{console.log,results.txt,status}
+# Environment: ICOUNT=1 (TCG, -icount shift=0,sleep=off), TIMEOUT (s, default
+# 1200), MEM (default 2G), SMP (default 2), KVM=0 to refuse /dev/kvm,
+# APPEND (extra kernel arguments).
+# Batch status: 0 when the guest ran every job with status 0 and the console
+# holds no Oops/BUG/WARNING/KASAN/lockdep report; otherwise non-zero.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+K=${1:?usage: run-guest.sh baseline|shadow [JOBS OUTDIR]}
+JOBLIST=${2:-}
+OUTDIR=${3:-}
+out=$(kernel_out "$K")
+img=$out/arch/x86/boot/bzImage
+initrd=$USERSPACE/initramfs.cpio
+[ -f "$img" ] || die "no $K kernel at $img: run 'make kernels'"
+[ -f "$initrd" ] || die "no initramfs at $initrd: run 'make userspace'"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run 'make setup'"
+
+# shellcheck disable=SC2054 # commas belong to qemu arguments
+q=(qemu-system-x86_64 -m "${MEM:-2G}" -smp "${SMP:-2}" -nographic -no-reboot
+	-kernel "$img" -initrd "$initrd"
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+if [ "${ICOUNT:-0}" = 1 ]; then
+	# shellcheck disable=SC2054
+	q+=(-accel tcg -cpu qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt -icount shift=0,sleep=off)
+	method="TCG icount shift=0,sleep=off"
+elif [ "${KVM:-1}" = 1 ] && [ -w /dev/kvm ]; then
+	q+=(-accel kvm -cpu host)
+	method="KVM -cpu host"
+else
+	q+=(-accel tcg -cpu max)
+	method="TCG"
+fi
+append="console=ttyS0 panic=-1 oops=panic loglevel=6 ${APPEND:-}"
+
+if [ -z "$JOBLIST" ]; then
+	note "booting $K ($method); leave the guest with 'exit' or 'reboot -f'"
+	exec "${q[@]}" -serial mon:stdio -append "$append"
+fi
+
+[ -n "$OUTDIR" ] || die "batch mode needs an output folder"
+[[ $JOBLIST =~ ^[A-Za-z0-9_,.-]+$ ]] || die "bad job list '$JOBLIST': comma-separated job names"
+rm -rf "$OUTDIR"
+mkdir -p "$OUTDIR"
+swap=$OUTDIR/swap.img
+truncate -s 512M "$swap"
+echo "$method" >"$OUTDIR/method"
+t0=$(date +%s)
+rc=0
+timeout --foreground -k 10 "${TIMEOUT:-1200}" "${q[@]}" \
+	-drive "file=$swap,format=raw,if=virtio,cache=unsafe" \
+	-serial "file:$OUTDIR/console.log" -serial "file:$OUTDIR/results.raw" \
+	-monitor none -append "$append wb.jobs=$JOBLIST" </dev/null >"$OUTDIR/qemu.log" 2>&1 || rc=$?
+rm -f "$swap"
+tr -d '\r' <"$OUTDIR/results.raw" >"$OUTDIR/results.txt" && rm -f "$OUTDIR/results.raw"
+echo "$K: guest ran $(($(date +%s) - t0)) s ($method), qemu status $rc" >&2
+
+fail=""
+case $rc in
+1) ;; # isa-debug-exit with 0: every job ran and returned 0
+3) fail="a job returned non-zero (see $OUTDIR/results.txt)" ;;
+124 | 137) fail="guest hung: no exit within ${TIMEOUT:-1200} s (last console lines below; raise TIMEOUT= if it was only slow)" ;;
+0) fail="guest rebooted without reporting a status (panic or reboot; see console)" ;;
+*) fail="qemu failed with status $rc: $(tail -n 3 "$OUTDIR/qemu.log")" ;;
+esac
+grep -q '^@@@ DONE' "$OUTDIR/results.txt" || fail="${fail:-guest did not finish its job list}"
+pat='Oops|BUG:|kernel BUG|WARNING:|KASAN|UBSAN|Kernel panic|general protection fault|possible recursive locking|possible circular locking|suspicious RCU usage|lockdep|kmemleak: [0-9]+ new suspected|Call Trace:'
+if grep -Eq "$pat" "$OUTDIR/console.log"; then
+	echo "$K: kernel reported a problem on the console:" >&2
+	grep -En -B2 -A25 "$pat" "$OUTDIR/console.log" | head -n 80 >&2
+	echo "kernel-report" >"$OUTDIR/status"
+	exit 2
+fi
+if [ -n "$fail" ]; then
+	echo "$K: $fail" >&2
+	tail -n 20 "$OUTDIR/console.log" >&2
+	echo "$fail" >"$OUTDIR/status"
+	[ "$rc" = 3 ] && exit 3
+	exit 4
+fi
+echo ok >"$OUTDIR/status"

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make test: KUnit on UML, the assemble/export round trip, both kernels booted
+# with the mm selftests, and the per-case baseline/shadow comparison.
+# Ends with "N passed, N failed, N skipped" over every step's cases.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+TEST_JOBS=${TEST_JOBS:-cow,gup_longterm,gup_test_u,gup_test_a,gup_test_ct,gup_test_matrix,perf_smoke}
+t_start=$(date +%s)
+rm -f "$BUILD/step-times.txt"
+mkdir -p "$RESULTS"
+P=0 F=0 S=0
+failed_steps=()
+tally() { # step-name, output-file-with-"N passed, N failed[, N skipped]"-line
+	local line
+	line=$(grep -Eo '[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?' "$2" | tail -n 1 || true)
+	if [ -z "$line" ]; then
+		F=$((F + 1))
+		failed_steps+=("$1 (no result line)")
+		return
+	fi
+	read -r p _ f _ s _ <<<"${line//,/}"
+	P=$((P + p)) F=$((F + f)) S=$((S + ${s:-0}))
+	[ "$f" = 0 ] || failed_steps+=("$1")
+}
+runstep() { # name, log, cmd... : a build step; a failure counts as one failed case
+	local name=$1 log=$2
+	shift 2
+	if step "$name" "$@" >"$log" 2>&1; then
+		P=$((P + 1))
+	else
+		tail -n 30 "$log" >&2
+		F=$((F + 1))
+		failed_steps+=("$name")
+		return 1
+	fi
+}
+finish() {
+	echo
+	echo "step times (s):"
+	sed 's/^/  /' "$BUILD/step-times.txt" 2>/dev/null || true
+	echo "total: $(($(date +%s) - t_start)) s"
+	[ ${#failed_steps[@]} -eq 0 ] || echo "failed: ${failed_steps[*]}"
+	echo "$P passed, $F failed, $S skipped"
+	[ "$F" = 0 ]
+	exit $?
+}
+
+step setup bash "$TOP/scripts/setup.sh"
+step source bash "$TOP/scripts/source.sh"
+step assemble make -s -C "$TOP" assemble
+step roundtrip bash "$TOP/tests/roundtrip.sh" | tee "$RESULTS/roundtrip.log" || true
+tally roundtrip "$RESULTS/roundtrip.log"
+step kunit-um bash "$TOP/scripts/kunit.sh" | tee "$RESULTS/kunit.summary" || true
+tally kunit "$RESULTS/kunit.summary"
+runstep kernel-baseline "$RESULTS/build-baseline.log" bash "$TOP/scripts/build-kernel.sh" baseline || finish
+runstep kernel-shadow "$RESULTS/build-shadow.log" bash "$TOP/scripts/build-kernel.sh" shadow || finish
+runstep userspace "$RESULTS/build-userspace.log" bash "$TOP/scripts/build-userspace.sh" || finish
+for k in baseline shadow; do
+	rc=0
+	step "boot-$k" bash "$TOP/scripts/run-guest.sh" "$k" "$TEST_JOBS" "$RESULTS/$k" || rc=$?
+	# 3: some job returned non-zero; the comparison judges the cases.
+	if [ "$rc" = 0 ] || [ "$rc" = 3 ]; then
+		P=$((P + 1))
+	else
+		F=$((F + 1))
+		failed_steps+=("boot-$k: $(cat "$RESULTS/$k/status" 2>/dev/null || echo "status $rc")")
+	fi
+done
+step compare python3 "$TOP/scripts/compare.py" "$RESULTS/baseline/results.txt" \
+	"$RESULTS/shadow/results.txt" "$RESULTS/comparison.md" | tee "$RESULTS/compare.log" || true
+tally selftests "$RESULTS/compare.log"
+echo "comparison table: $RESULTS/comparison.md"
+finish

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Assemble -> export must be lossless.
+#  1. Export the assembled build/tree into a scratch copy: no diff against the
+#     repository's shadow-pte/, kunit/ and kernel-patches/.
+#  2. In a scratch tree: add a commit that edits a base file and adds a plain
+#     file and a KUnit file; export; re-assemble from that export; export
+#     again: both exports and both trees must be identical, and the files must
+#     land in the right folders.
+# Prints "roundtrip: N passed, N failed".
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/../scripts/lib.sh"
+pass=0
+fail=0
+check() { # name, command...
+	local name=$1
+	shift
+	if "$@" >/dev/null 2>&1; then
+		echo "ok - $name"
+		pass=$((pass + 1))
+	else
+		echo "not ok - $name"
+		fail=$((fail + 1))
+	fi
+}
+copy_repo() { # dest
+	mkdir -p "$1"
+	cp -a "$TOP/shadow-pte" "$TOP/kunit" "$TOP/kernel-patches" "$1/"
+}
+same() { diff -r "$1/shadow-pte" "$2/shadow-pte" && diff -r "$1/kunit" "$2/kunit" &&
+	diff -r "$1/kernel-patches" "$2/kernel-patches"; }
+
+[ -f "$TREE.stamp" ] || die "no assembled tree: run 'make assemble'"
+scratch=$BUILD/roundtrip
+rm -rf "$scratch/a" "$scratch/b" "$scratch/c"
+mkdir -p "$scratch"
+
+# 1. The repository itself.
+copy_repo "$scratch/a"
+EXPORT_TO=$scratch/a bash "$TOP/scripts/export.sh" 2>/dev/null
+check "export of the assembled tree reproduces the repository" same "$TOP" "$scratch/a"
+
+# 2. A synthetic edit in a scratch tree.
+rt=$scratch/tree
+SRC_REPO=$TOP TREE=$rt STAMP=$scratch/tree.stamp FORCE=1 bash "$TOP/scripts/assemble.sh" 2>/dev/null
+echo "# roundtrip probe" >>"$rt/mm/Kconfig"
+mkdir -p "$rt/mm"
+printf '// SPDX-License-Identifier: GPL-2.0\n/* roundtrip probe */\n' >"$rt/mm/rt_probe.c"
+printf '// SPDX-License-Identifier: GPL-2.0\n#include <kunit/test.h>\nkunit_test_suite(rt_probe);\n' >"$rt/mm/rt_probe_test.c"
+git -C "$rt" add -A mm
+git -C "$rt" commit -q -m "mm: roundtrip probe" -m "Edits a base file and adds two new ones."
+head1=$(git -C "$rt" rev-parse 'HEAD^{tree}')
+copy_repo "$scratch/b"
+TREE=$rt EXPORT_TO=$scratch/b bash "$TOP/scripts/export.sh" 2>/dev/null
+check "new plain file goes to shadow-pte/" test -f "$scratch/b/shadow-pte/mm/rt_probe.c"
+check "new KUnit file goes to kunit/" test -f "$scratch/b/kunit/mm/rt_probe_test.c"
+check "edit of a base file becomes a patch" grep -q '^+# roundtrip probe' "$scratch/b"/kernel-patches/*roundtrip-probe.patch
+check "the patch holds no new file" bash -c "! grep -q rt_probe $scratch/b/kernel-patches/*roundtrip-probe.patch"
+check "series lists the patch" grep -q roundtrip-probe "$scratch/b/kernel-patches/series"
+SRC_REPO=$scratch/b TREE=$rt STAMP=$scratch/tree.stamp bash "$TOP/scripts/assemble.sh" 2>/dev/null
+check "re-assembled tree equals the edited tree" test "$(git -C "$rt" rev-parse 'HEAD^{tree}')" = "$head1"
+copy_repo "$scratch/c"
+rm -rf "$scratch/c/kernel-patches"/* "$scratch/c/shadow-pte"/* "$scratch/c/kunit"/*
+cp "$TOP/kunit/.kunitconfig" "$scratch/c/kunit/" 2>/dev/null || true
+[ -f "$scratch/b/shadow-pte/README.md" ] && cp "$scratch/b/shadow-pte/README.md" "$scratch/c/shadow-pte/"
+TREE=$rt EXPORT_TO=$scratch/c bash "$TOP/scripts/export.sh" 2>/dev/null
+check "second export equals the first" same "$scratch/b" "$scratch/c"
+echo "roundtrip: $pass passed, $fail failed"
+[ "$fail" = 0 ]
