@@ -5,20 +5,20 @@
 # patch of kernel-patches/series (git am). Resets the tree in place so that
 # unchanged files keep their mtimes and kernel builds stay incremental.
 #
-# Environment: SRC_REPO (default: this repository), TREE (default build/tree),
+# Environment: SRC_REPO (default: this repository), WB_TREE (default build/tree),
 # FORCE=1 to throw away unexported edits in the tree.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 SRC_REPO=${SRC_REPO:-$TOP}
-STAMP=${STAMP:-$TREE.stamp}
+STAMP=${WB_STAMP:-$TREE.stamp}
 
 [ -d "$PRISTINE/.git" ] || die "no pristine tree: run 'make source' first"
 
 if [ -d "$TREE/.git" ]; then
 	if [ "${FORCE:-0}" != 1 ]; then
-		[ -z "$(git -C "$TREE" status --porcelain)" ] ||
-			die "$TREE has uncommitted edits. Commit them there and run 'make export', or re-run with FORCE=1 to discard them"
+		[ -z "$(tree_edits "$TREE")" ] ||
+			die "$TREE has uncommitted edits ($(tree_edits "$TREE" | head -n 3 | tr '\n' ' ')). Commit them there (new files: git add -f) and run 'make export', or re-run with FORCE=1 to discard them"
 		last=$(cat "$TREE/.git/workbench-assembled" 2>/dev/null || true)
 		[ "$(git -C "$TREE" rev-parse HEAD)" = "$last" ] ||
 			die "$TREE has commits that were never exported. Run 'make export' first, or re-run with FORCE=1 to discard them"
@@ -34,7 +34,7 @@ fi
 rm -f "$STAMP"
 git -C "$TREE" fetch -q --tags "$PRISTINE"
 git -C "$TREE" checkout -q -f -B shadow base
-git -C "$TREE" clean -q -fd
+git -C "$TREE" clean -q -fdx -e /.out-shadow -e /.kunit-um
 
 export GIT_AUTHOR_DATE="2000-01-01T00:00:00Z" GIT_COMMITTER_DATE="2000-01-01T00:00:00Z"
 n=0

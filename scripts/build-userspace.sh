@@ -20,8 +20,9 @@ if [ "$(cat "$U/hdr.stamp" 2>/dev/null)" != "$(stamp_of)" ]; then
 	stamp_of >"$U/hdr.stamp"
 fi
 
-# 2. Static selftests. Built from inside the source folder with relative names:
-#    gup_longterm makes its tmpfile next to __FILE__.
+# 2. Static selftests. Built from inside their folder with bare file names:
+#    gup_longterm's "local tmpfile" cases mkstemp() next to __FILE__, which
+#    must then be a name relative to the guest's working directory.
 S=tools/testing/selftests/mm
 mkdir -p "$U/selftests" "$U/uring-config"
 (cd "$U/uring-config" && sh "$src/$S/check_config.sh" gcc >/dev/null)
@@ -32,12 +33,12 @@ cflags=(-static -Wall -O2 -U_FORTIFY_SOURCE -I"$U/uring-config" -I"$src" -isyste
 build_st() { # name, extra libs...
 	local t=$1 bin=$U/selftests/$1 d stale=0
 	shift
-	local deps=("$S/$t.c" "$S/vm_util.c" "$S/thp_settings.c")
+	local deps=("$t.c" vm_util.c thp_settings.c)
 	[ -x "$bin" ] || stale=1
-	for d in "${deps[@]}"; do [ "$src/$d" -nt "$bin" ] && stale=1; done
+	for d in "${deps[@]}"; do [ "$src/$S/$d" -nt "$bin" ] && stale=1; done
 	[ "$U/hdr.stamp" -nt "$bin" ] && stale=1
 	[ "$stale" = 1 ] || return 0
-	(cd "$src" && gcc "${cflags[@]}" -o "$bin.tmp" "${deps[@]}" -lrt -lpthread -lm "$@")
+	(cd "$src/$S" && gcc "${cflags[@]}" -o "$bin.tmp" "${deps[@]}" -lrt -lpthread -lm "$@")
 	mv "$bin.tmp" "$bin"
 }
 build_st cow -luring

@@ -5,15 +5,15 @@
 # (KUnit suites: to kunit/), commits after tag "overlay" become
 # kernel-patches/NNNN-*.patch (restricted to files of the base) plus "series".
 #
-# Environment: EXPORT_TO (default: this repository), TREE (default build/tree).
+# Environment: EXPORT_TO (default: this repository), WB_TREE (default build/tree).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 EXPORT_TO=${EXPORT_TO:-$TOP}
 
 [ -d "$TREE/.git" ] || die "no assembled tree at $TREE: run 'make assemble'"
-[ -z "$(git -C "$TREE" status --porcelain)" ] ||
-	die "$TREE has uncommitted edits: commit them there first (git -C $TREE commit -a), then 'make export'"
+[ -z "$(tree_edits "$TREE")" ] ||
+	die "$TREE has uncommitted edits ($(tree_edits "$TREE" | head -n 3 | tr '\n' ' ')): commit them there first (git -C $TREE commit -a; new files need 'git add -f' because Debian's .gitignore ignores /*), then 'make export'"
 git -C "$TREE" rev-parse -q --verify overlay >/dev/null || die "$TREE has no 'overlay' tag: re-run 'make assemble'"
 
 tmp=$(mktemp -d)
@@ -40,7 +40,7 @@ done
 # 2. Changes to files of the base, one patch per commit after "overlay".
 excl=()
 for f in "${added[@]}"; do excl+=(":(exclude)$f"); done
-git -C "$TREE" -c diff.noprefix=false -c diff.mnemonicPrefix=false -c format.signature= \
+git -C "$TREE" -c core.abbrev=12 -c diff.noprefix=false -c diff.mnemonicPrefix=false -c format.signature= \
 	format-patch -q --zero-commit --no-signature --no-renames -o "$tmp/kernel-patches" \
 	overlay..HEAD -- . "${excl[@]}"
 (cd "$tmp/kernel-patches" && find . -name '*.patch' -printf '%f\n' | LC_ALL=C sort) >"$tmp/kernel-patches/series"

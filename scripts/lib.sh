@@ -11,7 +11,7 @@ KERNEL_VERSION=6.12.117
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 PRISTINE=$BUILD/pristine      # git repo: the Debian tarball, one commit, tag "base"
-TREE=$BUILD/tree              # git clone of PRISTINE + overlay commit + series
+TREE=${WB_TREE:-$BUILD/tree}              # git clone of PRISTINE + overlay commit + series
 # Kernel output dirs live directly inside their source trees, so that kbuild
 # uses the relative srctree ".." and ccache hits are shared between the two
 # trees and between clones of this repository.
@@ -49,6 +49,14 @@ step() {
 	mkdir -p "$BUILD"
 	echo "$name $((t1 - t0)) $rc" >>"$BUILD/step-times.txt"
 	return "$rc"
+}
+
+# Edits in a kernel tree that are not committed, new files included (Debian's
+# top-level .gitignore ignores "/*", so new files show up as ignored).
+# Build outputs (.out-*, .kunit-um) and python caches are not edits.
+tree_edits() {
+	git -C "$1" status --porcelain --ignored=matching |
+		grep -vE '^!! (\.out-[a-z]+|\.kunit-um)/$|__pycache__/$' || true
 }
 
 kernel_src() {

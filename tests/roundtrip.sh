@@ -9,10 +9,10 @@
 #     land in the right folders.
 # Prints "roundtrip: N passed, N failed".
 set -euo pipefail
-# shellcheck source=scripts/lib.sh
-. "$(dirname "$0")/../scripts/lib.sh"
 pass=0
 fail=0
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/../scripts/lib.sh"
 check() { # name, command...
 	local name=$1
 	shift
@@ -33,38 +33,39 @@ same() { diff -r "$1/shadow-pte" "$2/shadow-pte" && diff -r "$1/kunit" "$2/kunit
 
 [ -f "$TREE.stamp" ] || die "no assembled tree: run 'make assemble'"
 scratch=$BUILD/roundtrip
-rm -rf "$scratch/a" "$scratch/b" "$scratch/c"
+rm -rf "$scratch/a" "$scratch/b" "$scratch/c" "$scratch/log"
 mkdir -p "$scratch"
+trap '[ "$fail" = 0 ] || tail -n 20 "$scratch/log" >&2' EXIT
 
 # 1. The repository itself.
 copy_repo "$scratch/a"
-EXPORT_TO=$scratch/a bash "$TOP/scripts/export.sh" 2>/dev/null
+EXPORT_TO=$scratch/a bash "$TOP/scripts/export.sh" 2>>"$scratch/log"
 check "export of the assembled tree reproduces the repository" same "$TOP" "$scratch/a"
 
 # 2. A synthetic edit in a scratch tree.
 rt=$scratch/tree
-SRC_REPO=$TOP TREE=$rt STAMP=$scratch/tree.stamp FORCE=1 bash "$TOP/scripts/assemble.sh" 2>/dev/null
+SRC_REPO=$TOP WB_TREE=$rt WB_STAMP=$scratch/tree.stamp FORCE=1 bash "$TOP/scripts/assemble.sh" 2>>"$scratch/log"
 echo "# roundtrip probe" >>"$rt/mm/Kconfig"
 mkdir -p "$rt/mm"
 printf '// SPDX-License-Identifier: GPL-2.0\n/* roundtrip probe */\n' >"$rt/mm/rt_probe.c"
 printf '// SPDX-License-Identifier: GPL-2.0\n#include <kunit/test.h>\nkunit_test_suite(rt_probe);\n' >"$rt/mm/rt_probe_test.c"
-git -C "$rt" add -A mm
+git -C "$rt" add -f mm/Kconfig mm/rt_probe.c mm/rt_probe_test.c
 git -C "$rt" commit -q -m "mm: roundtrip probe" -m "Edits a base file and adds two new ones."
 head1=$(git -C "$rt" rev-parse 'HEAD^{tree}')
 copy_repo "$scratch/b"
-TREE=$rt EXPORT_TO=$scratch/b bash "$TOP/scripts/export.sh" 2>/dev/null
+WB_TREE=$rt EXPORT_TO=$scratch/b bash "$TOP/scripts/export.sh" 2>>"$scratch/log"
 check "new plain file goes to shadow-pte/" test -f "$scratch/b/shadow-pte/mm/rt_probe.c"
 check "new KUnit file goes to kunit/" test -f "$scratch/b/kunit/mm/rt_probe_test.c"
 check "edit of a base file becomes a patch" grep -q '^+# roundtrip probe' "$scratch/b"/kernel-patches/*roundtrip-probe.patch
 check "the patch holds no new file" bash -c "! grep -q rt_probe $scratch/b/kernel-patches/*roundtrip-probe.patch"
 check "series lists the patch" grep -q roundtrip-probe "$scratch/b/kernel-patches/series"
-SRC_REPO=$scratch/b TREE=$rt STAMP=$scratch/tree.stamp bash "$TOP/scripts/assemble.sh" 2>/dev/null
+SRC_REPO=$scratch/b WB_TREE=$rt WB_STAMP=$scratch/tree.stamp bash "$TOP/scripts/assemble.sh" 2>>"$scratch/log"
 check "re-assembled tree equals the edited tree" test "$(git -C "$rt" rev-parse 'HEAD^{tree}')" = "$head1"
 copy_repo "$scratch/c"
 rm -rf "$scratch/c/kernel-patches"/* "$scratch/c/shadow-pte"/* "$scratch/c/kunit"/*
 cp "$TOP/kunit/.kunitconfig" "$scratch/c/kunit/" 2>/dev/null || true
 [ -f "$scratch/b/shadow-pte/README.md" ] && cp "$scratch/b/shadow-pte/README.md" "$scratch/c/shadow-pte/"
-TREE=$rt EXPORT_TO=$scratch/c bash "$TOP/scripts/export.sh" 2>/dev/null
+WB_TREE=$rt EXPORT_TO=$scratch/c bash "$TOP/scripts/export.sh" 2>>"$scratch/log"
 check "second export equals the first" same "$scratch/b" "$scratch/c"
 echo "roundtrip: $pass passed, $fail failed"
 [ "$fail" = 0 ]
