@@ -34,7 +34,7 @@ fi
 rm -f "$STAMP"
 git -C "$TREE" fetch -q --tags "$PRISTINE"
 git -C "$TREE" checkout -q -f -B shadow base
-git -C "$TREE" clean -q -fdx -e /.out-shadow -e /.kunit-um
+git -C "$TREE" clean -q -fdx -e '/.out-shadow*' -e /.kunit-um
 
 export GIT_AUTHOR_DATE="2000-01-01T00:00:00Z" GIT_COMMITTER_DATE="2000-01-01T00:00:00Z"
 n=0

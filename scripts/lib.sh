@@ -56,7 +56,7 @@ step() {
 # Build outputs (.out-*, .kunit-um) and python caches are not edits.
 tree_edits() {
 	git -C "$1" status --porcelain --ignored=matching |
-		grep -vE '^!! (\.out-[a-z]+|\.kunit-um)/$|__pycache__/$' || true
+		grep -vE '^!! (\.out-[a-z-]+|\.kunit-um)/$|__pycache__/$' || true
 }
 
 kernel_src() {
@@ -67,10 +67,13 @@ kernel_src() {
 	esac
 }
 
+# DEBUG=1 kernels (configs/debug.config) build into their own folders.
 kernel_out() {
+	local sfx=""
+	[ "${DEBUG:-0}" = 1 ] && sfx=-debug
 	case "$1" in
-	baseline) echo "$OUT_baseline" ;;
-	shadow) echo "$OUT_shadow" ;;
+	baseline) echo "$OUT_baseline$sfx" ;;
+	shadow) echo "$OUT_shadow$sfx" ;;
 	*) die "unknown KERNEL='$1': use KERNEL=baseline or KERNEL=shadow" ;;
 	esac
 }

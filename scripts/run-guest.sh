@@ -40,8 +40,11 @@ fi
 append="console=ttyS0 panic=-1 oops=panic loglevel=6 ${APPEND:-}"
 
 if [ -z "$JOBLIST" ]; then
+	mkdir -p "$BUILD"
+	truncate -s 512M "$BUILD/boot-swap.img"
 	note "booting $K ($method); leave the guest with 'exit' or 'reboot -f'"
-	exec "${q[@]}" -serial mon:stdio -append "$append"
+	exec "${q[@]}" -drive "file=$BUILD/boot-swap.img,format=raw,if=virtio,cache=unsafe" \
+		-serial mon:stdio -append "$append"
 fi
 
 [ -n "$OUTDIR" ] || die "batch mode needs an output folder"

@@ -67,5 +67,17 @@ cp "$TOP/kunit/.kunitconfig" "$scratch/c/kunit/" 2>/dev/null || true
 [ -f "$scratch/b/shadow-pte/README.md" ] && cp "$scratch/b/shadow-pte/README.md" "$scratch/c/shadow-pte/"
 WB_TREE=$rt EXPORT_TO=$scratch/c bash "$TOP/scripts/export.sh" 2>>"$scratch/log"
 check "second export equals the first" same "$scratch/b" "$scratch/c"
+
+# 3. Bad input: unexported commits are protected; a stale patch fails clearly.
+git -C "$rt" commit -q --allow-empty -m "unexported"
+msg=$(SRC_REPO=$scratch/b WB_TREE=$rt WB_STAMP=$scratch/tree.stamp bash "$TOP/scripts/assemble.sh" 2>&1) && st=0 || st=$?
+check "assemble refuses to drop unexported commits" test "$st" != 0
+check "... and says why" grep -q 'never exported' <<<"$msg"
+check "... leaving the commit in place" test "$(git -C "$rt" log -1 --format=%s)" = unexported
+sed -i 's/^ endmenu$/ endmenu-that-is-not-there/' "$scratch/c"/kernel-patches/*roundtrip-probe.patch
+msg=$(SRC_REPO=$scratch/c WB_TREE=$rt WB_STAMP=$scratch/tree.stamp FORCE=1 bash "$TOP/scripts/assemble.sh" 2>&1) && st=0 || st=$?
+check "a patch that no longer applies fails the assembly" test "$st" != 0
+check "... naming the patch and the fix" grep -q 'roundtrip-probe.patch no longer applies' <<<"$msg"
+check "... and leaves no stamp that looks valid" test ! -e "$scratch/tree.stamp"
 echo "roundtrip: $pass passed, $fail failed"
 [ "$fail" = 0 ]
