@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Configure and build one kernel: build-kernel.sh baseline|shadow
 # Config = tinyconfig + configs/guest.config (+ shadow.config for shadow)
-# (+ debug.config with DEBUG=1). Incremental; compiles through ccache.
+# (+ debug.config with DEBUG=1, in its own O= folder). Incremental; compiles
+# through ccache. CONFIG_ONLY=1 stops after the .config has been checked.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -41,6 +42,10 @@ if [ "$(cat "$out/.config-inputs" 2>/dev/null)" != "$want" ] || [ ! -f "$out/.co
 	done < <(cat "${frags[@]}")
 	[ "$bad" = 0 ] || die "$K: config fragments ask for options that Kconfig dropped (unmet dependencies); fix configs/*.config"
 	echo "$want" >"$out/.config-inputs"
+fi
+if [ "${CONFIG_ONLY:-0}" = 1 ]; then
+	note "$K: $out/.config checked (CONFIG_ONLY=1: not building)"
+	exit 0
 fi
 "${mk[@]}" bzImage
 note "$K: $out/arch/x86/boot/bzImage ($(stat -c %s "$out/arch/x86/boot/bzImage") bytes)"

@@ -25,8 +25,11 @@ check() { # name, command...
 	fi
 }
 copy_repo() { # dest
-	mkdir -p "$1"
-	cp -a "$TOP/shadow-pte" "$TOP/kunit" "$TOP/kernel-patches" "$1/"
+	local d
+	for d in shadow-pte kunit kernel-patches; do
+		mkdir -p "$1/$d"
+		[ -d "$TOP/$d" ] && cp -a "$TOP/$d/." "$1/$d/"
+	done
 }
 same() { diff -r "$1/shadow-pte" "$2/shadow-pte" && diff -r "$1/kunit" "$2/kunit" &&
 	diff -r "$1/kernel-patches" "$2/kernel-patches"; }
