@@ -13,16 +13,12 @@ rc=0
 (cd "$TREE" && python3 tools/testing/kunit/kunit.py run --arch=um --build_dir=.kunit-um \
 	--kunitconfig="$TOP/kunit/.kunitconfig" --jobs="$JOBS" --timeout=600 \
 	--make_options CC="ccache gcc") >"$log" 2>&1 || rc=$?
-line=$(grep -E 'Testing complete\. Ran [0-9]+ tests' "$log" | tail -n 1 || true)
-if [ -z "$line" ]; then
+counts=$(kunit_counts "$log")
+if [ -z "$counts" ]; then
 	tail -n 40 "$log" >&2
 	die "kunit.py did not complete (status $rc); full log: $log"
 fi
-p=$(echo "$line" | sed -n 's/.*passed: \([0-9]*\).*/\1/p')
-f=$(echo "$line" | sed -n 's/.*failed: \([0-9]*\).*/\1/p')
-s=$(echo "$line" | sed -n 's/.*skipped: \([0-9]*\).*/\1/p')
-e=$(echo "$line" | sed -n 's/.*errors: \([0-9]*\).*/\1/p')
-f=$((${f:-0} + ${e:-0}))
+read -r p f s <<<"$counts"
 grep -E '^\[[0-9:]+\] +(\[FAILED\]|\[CRASHED\])' "$log" >&2 || true
-echo "kunit: ${p:-0} passed, $f failed, ${s:-0} skipped"
+echo "kunit: $p passed, $f failed, $s skipped"
 [ "$rc" = 0 ] && [ "$f" = 0 ]

@@ -59,6 +59,19 @@ tree_edits() {
 		grep -vE '^!! (\.out-[a-z-]+|\.kunit-um)/$|__pycache__/$' || true
 }
 
+# kunit_counts LOG: "passed failed skipped" from kunit.py's closing line, with
+# crashed/errored tests counted as failed; nothing if there is no such line.
+kunit_counts() {
+	local line p f s e
+	line=$(grep -E 'Testing complete\. Ran [0-9]+ tests' "$1" | tail -n 1 || true)
+	[ -n "$line" ] || return 0
+	p=$(sed -n 's/.*passed: \([0-9]*\).*/\1/p' <<<"$line")
+	f=$(sed -n 's/.*failed: \([0-9]*\).*/\1/p' <<<"$line")
+	s=$(sed -n 's/.*skipped: \([0-9]*\).*/\1/p' <<<"$line")
+	e=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' <<<"$line")
+	echo "${p:-0} $((${f:-0} + ${e:-0})) ${s:-0}"
+}
+
 kernel_src() {
 	case "$1" in
 	baseline) echo "$PRISTINE" ;;

@@ -68,6 +68,17 @@ for k in baseline shadow; do
 		failed_steps+=("boot-$k: $(cat "$RESULTS/$k/status" 2>/dev/null || echo "status $rc")")
 	fi
 done
+# KUnit suites built into the shadow kernel ran at boot: parse their KTAP.
+if grep -q '# Subtest:' "$RESULTS/shadow/console.log" 2>/dev/null; then
+	kp=0
+	python3 "$TREE/tools/testing/kunit/kunit.py" parse "$RESULTS/shadow/console.log" \
+		>"$RESULTS/kunit-guest.log" 2>&1 || kp=$?
+	counts=$(kunit_counts "$RESULTS/kunit-guest.log")
+	read -r p f s <<<"${counts:-0 1 0}"
+	[ "$kp" = 0 ] || f=$((f + 1))
+	echo "kunit (shadow guest): $p passed, $f failed, $s skipped" | tee "$RESULTS/kunit-guest.summary"
+	tally kunit-guest "$RESULTS/kunit-guest.summary"
+fi
 step compare python3 "$TOP/scripts/compare.py" "$RESULTS/baseline/results.txt" \
 	"$RESULTS/shadow/results.txt" "$RESULTS/comparison.md" | tee "$RESULTS/compare.log" || true
 tally selftests "$RESULTS/compare.log"
