@@ -37,7 +37,7 @@ else
 	q+=(-accel tcg -cpu max)
 	method="TCG"
 fi
-append="console=ttyS0 panic=-1 oops=panic loglevel=6 ${APPEND:-}"
+append="console=ttyS0 panic=-1 oops=panic loglevel=7 ${APPEND:-}"
 
 if [ -z "$JOBLIST" ]; then
 	mkdir -p "$BUILD"

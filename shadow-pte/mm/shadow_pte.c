@@ -100,6 +100,27 @@ u32 shadow_pte_read(struct shadow_pte_table *t, unsigned int idx)
 }
 EXPORT_SYMBOL_GPL(shadow_pte_read);
 
+/*
+ * Add @delta (+1 or -1) to the R/O or R/W count of entry @idx, refusing to
+ * step past SHADOW_PTE_COUNT_MAX or below zero.
+ */
+static int shadow_pte_count_add(struct shadow_pte_table *t, unsigned int idx,
+				bool write, int delta)
+{
+	unsigned int shift = write ? SHADOW_PTE_RW_SHIFT : SHADOW_PTE_RO_SHIFT;
+	unsigned int stop = delta > 0 ? SHADOW_PTE_COUNT_MAX : 0;
+	int old;
+
+	if (idx >= PTRS_PER_PTE)
+		return -EINVAL;
+	old = atomic_read(&t->ent[idx]);
+	do {
+		if ((((u32)old >> shift) & SHADOW_PTE_COUNT_MAX) == stop)
+			return delta > 0 ? -EOVERFLOW : -ENOENT;
+	} while (!atomic_try_cmpxchg(&t->ent[idx], &old, old + delta * (1 << shift)));
+	return 0;
+}
+
 /**
  * shadow_pte_pin - count one pin taken through PTE @idx
  * @t: the table
@@ -111,17 +132,7 @@ EXPORT_SYMBOL_GPL(shadow_pte_read);
  */
 int shadow_pte_pin(struct shadow_pte_table *t, unsigned int idx, bool write)
 {
-	unsigned int shift = write ? SHADOW_PTE_RW_SHIFT : SHADOW_PTE_RO_SHIFT;
-	int old;
-
-	if (idx >= PTRS_PER_PTE)
-		return -EINVAL;
-	old = atomic_read(&t->ent[idx]);
-	do {
-		if ((((u32)old >> shift) & SHADOW_PTE_COUNT_MAX) == SHADOW_PTE_COUNT_MAX)
-			return -EOVERFLOW;
-	} while (!atomic_try_cmpxchg(&t->ent[idx], &old, old + (1 << shift)));
-	return 0;
+	return shadow_pte_count_add(t, idx, write, 1);
 }
 EXPORT_SYMBOL_GPL(shadow_pte_pin);
 
@@ -137,17 +148,7 @@ EXPORT_SYMBOL_GPL(shadow_pte_pin);
  */
 int shadow_pte_unpin(struct shadow_pte_table *t, unsigned int idx, bool write)
 {
-	unsigned int shift = write ? SHADOW_PTE_RW_SHIFT : SHADOW_PTE_RO_SHIFT;
-	int old;
-
-	if (idx >= PTRS_PER_PTE)
-		return -EINVAL;
-	old = atomic_read(&t->ent[idx]);
-	do {
-		if (!(((u32)old >> shift) & SHADOW_PTE_COUNT_MAX))
-			return -ENOENT;
-	} while (!atomic_try_cmpxchg(&t->ent[idx], &old, old - (1 << shift)));
-	return 0;
+	return shadow_pte_count_add(t, idx, write, -1);
 }
 EXPORT_SYMBOL_GPL(shadow_pte_unpin);
 
