@@ -13,7 +13,7 @@ S := $(CURDIR)/scripts
 OVERLAY := $(shell find shadow-pte kunit -mindepth 2 -type f 2>/dev/null)
 PATCHES := $(wildcard kernel-patches/*.patch) $(wildcard kernel-patches/series)
 
-.PHONY: all help setup source assemble export kernels kernel-baseline kernel-shadow \
+.PHONY: all help setup source assemble export kernels kernel-baseline kernel-shadow kernel-shadow-off \
 	userspace boot kunit roundtrip test report check clean distclean
 
 all: help
@@ -43,15 +43,17 @@ kernel-baseline: source
 	@bash $(S)/build-kernel.sh baseline
 kernel-shadow: assemble
 	@bash $(S)/build-kernel.sh shadow
+kernel-shadow-off: assemble
+	@bash $(S)/build-kernel.sh shadow-off
 
 ## make userspace    static selftests, perf, benchmarks and the initramfs
 userspace: assemble
 	@bash $(S)/build-userspace.sh
 
-## make boot KERNEL=baseline|shadow   interactive guest shell
+## make boot KERNEL=baseline|shadow|shadow-off   interactive guest shell
 boot:
-	@case "$(KERNEL)" in baseline|shadow) ;; \
-	*) echo "error: unknown KERNEL='$(KERNEL)': use KERNEL=baseline or KERNEL=shadow" >&2; exit 2;; esac
+	@case "$(KERNEL)" in baseline|shadow|shadow-off) ;; \
+	*) echo "error: unknown KERNEL='$(KERNEL)': use KERNEL=baseline, shadow or shadow-off" >&2; exit 2;; esac
 	@$(MAKE) -s kernel-$(KERNEL) userspace
 	@bash $(S)/run-guest.sh $(KERNEL)
 

@@ -2,12 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 """Turn the guests' benchmark output into raw.csv and report.md.
 
-usage: report.py REPORT_DIR   (holds baseline/ and shadow/ from run-guest.sh)
+usage: report.py REPORT_DIR   (holds baseline/, shadow/ and shadow-off/ from
+                              run-guest.sh; shadow-off is optional)
 
 Every "RESULT <bench> k=v ... metric=value" line and every "PERF" line
 (perf stat -x, CSV) becomes one raw.csv row: kernel, job, run, metric, value.
 report.md gives per metric the median, min..max spread and the
-shadow/baseline ratio of medians.
+shadow/baseline ratio of medians, and the same for the CONFIG_SHADOW_PTE=n
+build of the shadow tree, whose vmlinux sizes must equal the baseline's.
+Exit status 1 if they do not.
 """
 import csv
 import os
@@ -55,7 +58,9 @@ def main():
         sys.exit(__doc__)
     d = sys.argv[1]
     rows = []
-    for k in ('baseline', 'shadow'):
+    kernels = [k for k in ('baseline', 'shadow', 'shadow-off')
+               if os.path.exists(os.path.join(d, k, 'results.txt'))]
+    for k in kernels:
         rows += parse(os.path.join(d, k, 'results.txt'), k)
     if not rows:
         sys.exit('report.py: no benchmark results in ' + d)
@@ -73,27 +78,43 @@ def main():
 
     out = ['# Shadow-PTE overhead report', '']
     out.append(f'- repository commit: `{read("commit")}`; shadow tree HEAD: `{read("tree-commit")}`')
-    out.append(f'- method: {read("baseline", "method")} (baseline), {read("shadow", "method")} (shadow)')
+    out.append('- method: ' + ', '.join(f'{read(k, "method")} ({k})' for k in kernels))
     out.append('- kernels: baseline = pristine Debian tree; shadow = assembled tree; '
                'both tinyconfig + configs/guest.config (shadow adds configs/shadow.config); '
                'exact .config files are in baseline/config and shadow/config')
-    for k in ('baseline', 'shadow'):
-        out.append(f'- vmlinux size ({k}): text data bss dec hex = `{read(k, "vmlinux.size")}`')
-    out += ['', '| job | metric | n | baseline median | baseline min..max | '
-            'shadow median | shadow min..max | shadow/baseline |', '|---|---|---|---|---|---|---|---|']
+    sizes = {k: read(k, 'vmlinux.size').split()[:4] for k in kernels}
+    out += ['', '| kernel | text | data | bss | total |', '|---|---|---|---|---|']
+    for k in kernels:
+        out.append(f'| {k} | ' + ' | '.join(sizes[k]) + ' |')
+    off_ok = True
+    if 'shadow-off' in sizes:
+        off_ok = sizes['shadow-off'] == sizes['baseline']
+        out += ['', 'CONFIG_SHADOW_PTE=n vs pristine vmlinux: ' +
+                ('**identical sizes**' if off_ok else '**DIFFERENT sizes**')]
+    others = [k for k in kernels if k != 'baseline']
+    head = '| job | metric | n | baseline median | baseline min..max |'
+    for k in others:
+        head += f' {k} median | {k} min..max | {k}/baseline |'
+    out += ['', head, '|---' * (5 + 3 * len(others)) + '|']
     for (job, metric), per in sorted(data.items()):
-        b, s = per.get('baseline', []), per.get('shadow', [])
-        if not b or not s:
+        b = per.get('baseline', [])
+        if not b or any(not per.get(k) for k in others):
             continue
-        bm, sm = statistics.median(b), statistics.median(s)
-        ratio = f'{sm / bm:.4f}' if bm else 'n/a'
-        out.append(f'| {job} | {metric} | {min(len(b), len(s))} | {bm:.1f} | {min(b):.1f}..{max(b):.1f} | '
-                   f'{sm:.1f} | {min(s):.1f}..{max(s):.1f} | {ratio} |')
+        bm = statistics.median(b)
+        line = f'| {job} | {metric} | {len(b)} | {bm:.1f} | {min(b):.1f}..{max(b):.1f} |'
+        for k in others:
+            v = per[k]
+            m = statistics.median(v)
+            ratio = f'{m / bm:.4f}' if bm else 'n/a'
+            line += f' {m:.1f} | {min(v):.1f}..{max(v):.1f} | {ratio} |'
+        out.append(line)
     out += ['', 'Raw data: raw.csv (one row per run and metric); guest output: '
             'baseline/results.txt, shadow/results.txt.', '']
     with open(os.path.join(d, 'report.md'), 'w') as f:
         f.write('\n'.join(out))
     print('\n'.join(out))
+    if not off_ok:
+        sys.exit('report.py: the CONFIG_SHADOW_PTE=n kernel differs from pristine')
 
 
 if __name__ == '__main__':

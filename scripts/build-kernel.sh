@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Configure and build one kernel: build-kernel.sh baseline|shadow
+# Configure and build one kernel: build-kernel.sh baseline|shadow|shadow-off
 # Config = tinyconfig + configs/guest.config (+ shadow.config for shadow)
 # (+ debug.config with DEBUG=1, in its own O= folder). Incremental; compiles
 # through ccache. CONFIG_ONLY=1 stops after the .config has been checked.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
-K=${1:?usage: build-kernel.sh baseline|shadow}
+K=${1:?usage: build-kernel.sh baseline|shadow|shadow-off}
 src=$(kernel_src "$K")
 out=$(kernel_out "$K")
 [ -d "$src/.git" ] || die "no source tree for $K at $src: run 'make source' / 'make assemble'"
 
 frags=("$TOP/configs/guest.config")
 [ "$K" = shadow ] && frags+=("$TOP/configs/shadow.config")
+[ "$K" = shadow-off ] && frags+=("$TOP/configs/shadow-off.config")
 [ "${DEBUG:-0}" = 1 ] && frags+=("$TOP/configs/debug.config")
 frags+=(${EXTRA_CONFIG:+"$EXTRA_CONFIG"})
 

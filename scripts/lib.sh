@@ -17,6 +17,7 @@ TREE=${WB_TREE:-$BUILD/tree}              # git clone of PRISTINE + overlay comm
 # trees and between clones of this repository.
 OUT_baseline=$PRISTINE/.out-baseline
 OUT_shadow=$TREE/.out-shadow
+OUT_shadow_off=$TREE/.out-shadow-off  # assembled tree, CONFIG_SHADOW_PTE=n
 USERSPACE=$BUILD/userspace    # static selftests, perf, initramfs
 RESULTS=$BUILD/results
 
@@ -75,8 +76,8 @@ kunit_counts() {
 kernel_src() {
 	case "$1" in
 	baseline) echo "$PRISTINE" ;;
-	shadow) echo "$TREE" ;;
-	*) die "unknown KERNEL='$1': use KERNEL=baseline or KERNEL=shadow" ;;
+	shadow | shadow-off) echo "$TREE" ;;
+	*) die "unknown KERNEL='$1': use KERNEL=baseline, shadow or shadow-off" ;;
 	esac
 }
 
@@ -87,6 +88,7 @@ kernel_out() {
 	case "$1" in
 	baseline) echo "$OUT_baseline$sfx" ;;
 	shadow) echo "$OUT_shadow$sfx" ;;
-	*) die "unknown KERNEL='$1': use KERNEL=baseline or KERNEL=shadow" ;;
+	shadow-off) echo "$OUT_shadow_off$sfx" ;;
+	*) die "unknown KERNEL='$1': use KERNEL=baseline, shadow or shadow-off" ;;
 	esac
 }

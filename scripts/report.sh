@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# make report: build both kernels (if stale), boot each, run every benchmark
+# make report: build the kernels (if stale), boot each, run every benchmark
 # job (benchmarks/jobs/*.sh) and write build/report/ (raw data, report.md).
+# Kernels: baseline (pristine), shadow (assembled, CONFIG_SHADOW_PTE=y) and
+# shadow-off (assembled, CONFIG_SHADOW_PTE=n), which must match baseline.
 # Method: KVM when /dev/kvm exists, else TCG with -icount shift=0,sleep=off.
 # Environment: REPS (runs per benchmark, default 5), SIZE_MIB (default 64).
 set -euo pipefail
@@ -15,6 +17,7 @@ step source bash "$TOP/scripts/source.sh"
 step assemble make -s -C "$TOP" assemble
 step kernel-baseline bash "$TOP/scripts/build-kernel.sh" baseline
 step kernel-shadow bash "$TOP/scripts/build-kernel.sh" shadow
+step kernel-shadow-off bash "$TOP/scripts/build-kernel.sh" shadow-off
 step userspace bash "$TOP/scripts/build-userspace.sh"
 
 jobs=$(find "$TOP/benchmarks/jobs" -name 'bench_*.sh' -printf '%f\n' 2>/dev/null | sed 's/\.sh$//' | LC_ALL=C sort | paste -sd,)
@@ -22,12 +25,12 @@ jobs=$(find "$TOP/benchmarks/jobs" -name 'bench_*.sh' -printf '%f\n' 2>/dev/null
 if [ -w /dev/kvm ]; then icount=0; else icount=1; fi
 rm -rf "$R.tmp"
 mkdir -p "$R.tmp"
-for k in baseline shadow; do
+for k in baseline shadow shadow-off; do
 	ICOUNT=$icount APPEND="wb.reps=${REPS:-5} wb.size=${SIZE_MIB:-64}" \
 		step "bench-$k" bash "$TOP/scripts/run-guest.sh" "$k" "$jobs" "$R.tmp/$k" ||
 		die "benchmark run on $k failed: $(cat "$R.tmp/$k/status" 2>/dev/null) (console: $R.tmp/$k/console.log)"
 done
-for k in baseline shadow; do
+for k in baseline shadow shadow-off; do
 	cp "$(kernel_out "$k")/.config" "$R.tmp/$k/config"
 	size "$(kernel_out "$k")/vmlinux" | tail -n 1 >"$R.tmp/$k/vmlinux.size"
 done
