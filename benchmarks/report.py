@@ -83,14 +83,22 @@ def main():
                'both tinyconfig + configs/guest.config (shadow adds configs/shadow.config); '
                'exact .config files are in baseline/config and shadow/config')
     sizes = {k: read(k, 'vmlinux.size').split()[:4] for k in kernels}
-    out += ['', '| kernel | text | data | bss | total |', '|---|---|---|---|---|']
+    osizes = {k: read(k, 'vmlinux.o.size').split()[:4] for k in kernels}
+    out += ['', '| kernel | vmlinux text | data | bss | total | vmlinux.o text | data | bss | total |',
+            '|---' * 9 + '|']
     for k in kernels:
-        out.append(f'| {k} | ' + ' | '.join(sizes[k]) + ' |')
+        out.append(f'| {k} | ' + ' | '.join(sizes[k] + osizes[k]) + ' |')
+    out += ['', 'vmlinux pads .text to an alignment boundary, which can hide growth; '
+            'vmlinux.o (before the final link) does not.']
     off_ok = True
     if 'shadow-off' in sizes:
-        off_ok = sizes['shadow-off'] == sizes['baseline']
-        out += ['', 'CONFIG_SHADOW_PTE=n vs pristine vmlinux: ' +
+        off_ok = sizes['shadow-off'] == sizes['baseline'] and osizes['shadow-off'] == osizes['baseline']
+        out += ['', 'CONFIG_SHADOW_PTE=n vs pristine, vmlinux and vmlinux.o: ' +
                 ('**identical sizes**' if off_ok else '**DIFFERENT sizes**')]
+    if 'shadow' in osizes:
+        delta = [int(a) - int(b) for a, b in zip(osizes['shadow'], osizes['baseline'])]
+        out += ['', f'CONFIG_SHADOW_PTE=y (with the built-in KUnit suite) vs pristine, vmlinux.o: '
+                f'text {delta[0]:+d}, data {delta[1]:+d}, bss {delta[2]:+d} bytes']
     others = [k for k in kernels if k != 'baseline']
     head = '| job | metric | n | baseline median | baseline min..max |'
     for k in others:

@@ -33,6 +33,8 @@ done
 for k in baseline shadow shadow-off; do
 	cp "$(kernel_out "$k")/.config" "$R.tmp/$k/config"
 	size "$(kernel_out "$k")/vmlinux" | tail -n 1 >"$R.tmp/$k/vmlinux.size"
+	# vmlinux pads .text to an alignment boundary; vmlinux.o shows real growth.
+	size "$(kernel_out "$k")/vmlinux.o" | tail -n 1 >"$R.tmp/$k/vmlinux.o.size"
 done
 git -C "$TOP" describe --always --dirty >"$R.tmp/commit" 2>/dev/null || echo unknown >"$R.tmp/commit"
 git -C "$TREE" rev-parse HEAD >"$R.tmp/tree-commit"
