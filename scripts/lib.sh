@@ -92,3 +92,28 @@ kernel_out() {
 	*) die "unknown KERNEL='$1': use KERNEL=baseline, shadow or shadow-off" ;;
 	esac
 }
+
+# /dev/kvm can exist without working (nested KVM on a VM host that cannot run
+# the guest: QEMU aborts setting MSRs, or the guest never prints a line).
+# Probe once per host boot: the kernel must print its banner under KVM within
+# 20 s. The verdict is cached in $BUILD/kvm-probe.
+kvm_works() { # bzImage
+	local cache=$BUILD/kvm-probe boot log verdict=no
+	[ -w /dev/kvm ] || return 1
+	boot=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo unknown)
+	if [ "$(head -n 1 "$cache" 2>/dev/null)" != "$boot" ]; then
+		mkdir -p "$BUILD"
+		log=$(mktemp)
+		# The subshell keeps bash's "Aborted" notice for a crashing QEMU quiet.
+		(timeout -k 5 20 qemu-system-x86_64 -accel kvm -cpu host -m 256 -display none \
+			-no-reboot -monitor none -serial "file:$log" -kernel "$1" \
+			-append "console=ttyS0 panic=-1 rdinit=/nonexistent" \
+			</dev/null >/dev/null 2>&1) 2>/dev/null || true
+		grep -aq 'Linux version' "$log" && verdict=yes
+		rm -f "$log"
+		printf '%s\n%s\n' "$boot" "$verdict" >"$cache"
+		[ "$verdict" = yes ] ||
+			note "/dev/kvm is present but a KVM guest does not boot here: using TCG (probe cached in $cache)"
+	fi
+	[ "$(sed -n 2p "$cache")" = yes ]
+}

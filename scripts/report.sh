@@ -4,7 +4,7 @@
 # job (benchmarks/jobs/*.sh) and write build/report/ (raw data, report.md).
 # Kernels: baseline (pristine), shadow (assembled, CONFIG_SHADOW_PTE=y) and
 # shadow-off (assembled, CONFIG_SHADOW_PTE=n), which must match baseline.
-# Method: KVM when /dev/kvm exists, else TCG with -icount shift=0,sleep=off.
+# Method: KVM when /dev/kvm boots a guest (probed), else TCG with -icount shift=0,sleep=off.
 # Environment: REPS (runs per benchmark, default 5), SIZE_MIB (default 64).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -22,7 +22,7 @@ step userspace bash "$TOP/scripts/build-userspace.sh"
 
 jobs=$(find "$TOP/benchmarks/jobs" -name 'bench_*.sh' -printf '%f\n' 2>/dev/null | sed 's/\.sh$//' | LC_ALL=C sort | paste -sd,)
 [ -n "$jobs" ] || die "benchmarks/jobs/ holds no bench_*.sh job"
-if [ -w /dev/kvm ]; then icount=0; else icount=1; fi
+if kvm_works "$(kernel_out baseline)/arch/x86/boot/bzImage"; then icount=0; else icount=1; fi
 rm -rf "$R.tmp"
 mkdir -p "$R.tmp"
 for k in baseline shadow shadow-off; do

@@ -30,7 +30,7 @@ if [ "${ICOUNT:-0}" = 1 ]; then
 	# shellcheck disable=SC2054
 	q+=(-accel tcg -cpu qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt -icount shift=0,sleep=off)
 	method="TCG icount shift=0,sleep=off"
-elif [ "${KVM:-1}" = 1 ] && [ -w /dev/kvm ]; then
+elif [ "${KVM:-1}" = 1 ] && kvm_works "$img"; then
 	q+=(-accel kvm -cpu host)
 	method="KVM -cpu host"
 else

@@ -1,11 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for the shadow-PTE entry operations (mm/shadow_pte.c).
+ * KUnit tests for shadow PTEs (mm/shadow_pte.c): the entry operations, and
+ * the shadow table's life beside a real PTE table of a test mm.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/pgalloc.h>
+#include <linux/rcupdate.h>
 #include <linux/shadow_pte.h>
+#include <linux/uaccess.h>
+#include <asm/pgalloc.h>
 
 static struct shadow_pte_table *alloc_table(struct kunit *test)
 {
@@ -22,7 +29,7 @@ static void spte_layout(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, SHADOW_PTE_RW_MASK, 0x3fff8000U);
 	KUNIT_EXPECT_EQ(test, (u32)SHADOW_PTE_SPECIAL, 0x40000000U);
 	KUNIT_EXPECT_EQ(test, (u32)SHADOW_PTE_RESERVED, 0x80000000U);
-	KUNIT_EXPECT_EQ(test, sizeof(struct shadow_pte_table), PTRS_PER_PTE * 4);
+	KUNIT_EXPECT_EQ(test, offsetof(struct shadow_pte_table, rcu), PTRS_PER_PTE * 4);
 }
 
 static void spte_alloc_zeroed_and_counted(struct kunit *test)
@@ -347,7 +354,571 @@ static struct kunit_suite shadow_pte_entry_suite = {
 	.test_cases = shadow_pte_entry_cases,
 };
 
-kunit_test_suite(shadow_pte_entry_suite);
+/*
+ * Shadow tables beside real PTE tables. Each case runs in its own kthread,
+ * which kunit_vm_mmap() gives a fresh mm; the mappings are small so that
+ * no THP can back them and each fault populates an ordinary PTE table.
+ */
+#define SPTE_MAP_LEN	(16 * PAGE_SIZE)
 
-MODULE_DESCRIPTION("KUnit tests for shadow-PTE entries");
+static unsigned long spte_map(struct kunit *test)
+{
+	unsigned long addr = kunit_vm_mmap(test, NULL, 0, SPTE_MAP_LEN,
+					   PROT_READ | PROT_WRITE,
+					   MAP_ANONYMOUS | MAP_PRIVATE, 0);
+
+	KUNIT_ASSERT_NE_MSG(test, addr, 0UL, "kunit_vm_mmap failed");
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));
+	return addr;
+}
+
+static void spte_touch(struct kunit *test, unsigned long addr)
+{
+	char c = 1;
+
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)addr, &c, 1), 0UL);
+}
+
+/* Map the PTE table of @addr in current->mm and take its PTL. */
+static pte_t *spte_lock(struct kunit *test, unsigned long addr, spinlock_t **ptl)
+{
+	struct mm_struct *mm = current->mm;
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud;
+	pmd_t *pmd;
+	pte_t *pte;
+
+	pgd = pgd_offset(mm, addr);
+	KUNIT_ASSERT_FALSE(test, pgd_none(*pgd));
+	p4d = p4d_offset(pgd, addr);
+	KUNIT_ASSERT_FALSE(test, p4d_none(*p4d));
+	pud = pud_offset(p4d, addr);
+	KUNIT_ASSERT_FALSE(test, pud_none(*pud));
+	pmd = pmd_offset(pud, addr);
+	mmap_read_lock(mm);
+	pte = pte_offset_map_lock(mm, pmd, addr, ptl);
+	if (!pte)
+		mmap_read_unlock(mm);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, pte, "no PTE table at %#lx", addr);
+	return pte;
+}
+
+static void spte_unlock(pte_t *pte, spinlock_t *ptl)
+{
+	pte_unmap_unlock(pte, ptl);
+	mmap_read_unlock(current->mm);
+}
+
+/* The ptdesc of the (populated) PTE table that maps @addr. */
+static struct ptdesc *spte_table_of(struct kunit *test, unsigned long addr)
+{
+	spinlock_t *ptl;	/* the PTE table's lock */
+	pte_t *pte = spte_lock(test, addr, &ptl);
+	struct ptdesc *pt = virt_to_ptdesc(pte);
+
+	spte_unlock(pte, ptl);
+	return pt;
+}
+
+/* Attach a shadow table the way callers will: allocate unlocked, retry. */
+static struct shadow_pte_table *spte_attach(struct kunit *test, unsigned long addr)
+{
+	struct shadow_pte_table *t, *prealloc = NULL;
+	spinlock_t *ptl;	/* the PTE table's lock */
+	pte_t *pte;
+
+	for (;;) {
+		pte = spte_lock(test, addr, &ptl);
+		t = shadow_pte_attach(virt_to_ptdesc(pte), &prealloc);
+		spte_unlock(pte, ptl);
+		if (t)
+			break;
+		prealloc = shadow_pte_table_alloc(GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, prealloc);
+	}
+	shadow_pte_table_free(prealloc);
+	return t;
+}
+
+/* Wait until every table freed so far has gone through RCU (two levels). */
+static void spte_drain(void)
+{
+	rcu_barrier();
+	rcu_barrier();
+}
+
+static void spte_ctor_clears_stale_word(struct kunit *test)
+{
+	struct ptdesc *pt = pagetable_alloc(GFP_KERNEL, 0);
+
+	KUNIT_ASSERT_NOT_NULL(test, pt);
+	/* The allocator leaves stale data in word 4; the ctor must not trust it. */
+	ptdesc_page(pt)->index = 0xdead000UL;
+	KUNIT_ASSERT_TRUE(test, pagetable_pte_ctor(pt));
+	KUNIT_EXPECT_NULL(test, ptdesc_shadow(pt));
+	pagetable_pte_dtor(pt);
+	pagetable_free(pt);
+}
+
+static void spte_none_before_first_use(struct kunit *test)
+{
+	long before = shadow_pte_nr_tables();
+	unsigned long addr = spte_map(test), off;
+
+	for (off = 0; off < SPTE_MAP_LEN; off += PAGE_SIZE)
+		spte_touch(test, addr + off);
+	KUNIT_EXPECT_NULL(test, ptdesc_shadow(spte_table_of(test, addr)));
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), before);
+}
+
+static void spte_attach_on_first_use(struct kunit *test)
+{
+	unsigned long addr = spte_map(test);
+	struct shadow_pte_table *t, *t2, *spare;
+	long before = shadow_pte_nr_tables();
+	struct ptdesc *pt;
+	spinlock_t *ptl;	/* the PTE table's lock */
+	pte_t *pte;
+
+	spte_touch(test, addr);
+	/* Without a preallocated table, attach refuses instead of allocating. */
+	pte = spte_lock(test, addr, &ptl);
+	pt = virt_to_ptdesc(pte);
+	t = shadow_pte_attach(pt, NULL);
+	spte_unlock(pte, ptl);
+	KUNIT_EXPECT_NULL(test, t);
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), before);
+
+	t = spte_attach(test, addr);
+	KUNIT_EXPECT_PTR_EQ(test, ptdesc_shadow(pt), t);
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), before + 1);
+
+	/* A second user finds the same table and keeps its preallocation. */
+	spare = shadow_pte_table_alloc(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, spare);
+	pte = spte_lock(test, addr, &ptl);
+	t2 = shadow_pte_attach(pt, &spare);
+	spte_unlock(pte, ptl);
+	KUNIT_EXPECT_PTR_EQ(test, t2, t);
+	KUNIT_EXPECT_NOT_NULL(test, spare);
+	shadow_pte_table_free(spare);
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), before + 1);
+}
+
+static void spte_pointer_in_word4(struct kunit *test)
+{
+	unsigned long addr = spte_map(test);
+	struct shadow_pte_table *t;
+	unsigned long word1;
+	struct ptdesc *pt;
+	struct page *page;
+
+	spte_touch(test, addr);
+	pt = spte_table_of(test, addr);
+	page = ptdesc_page(pt);
+	word1 = pt->_pt_pad_1;
+	t = spte_attach(test, addr);
+	KUNIT_EXPECT_EQ(test, page->index, (unsigned long)t);
+	/* Bit-0 invariant: the pointer is never mistaken for a tail page. */
+	KUNIT_EXPECT_EQ(test, (unsigned long)t & 1, 0UL);
+	KUNIT_EXPECT_EQ(test, pt->_pt_pad_1, word1);
+	KUNIT_EXPECT_FALSE(test, PageTail(page));
+	KUNIT_EXPECT_PTR_EQ(test, (void *)page_folio(page), (void *)page);
+	KUNIT_EXPECT_TRUE(test, folio_test_pgtable(ptdesc_folio(pt)));
+}
+
+static void spte_freed_on_munmap(struct kunit *test)
+{
+	long before = shadow_pte_nr_tables();
+	unsigned long addr = spte_map(test);
+	struct shadow_pte_table *t;
+
+	spte_touch(test, addr);
+	t = spte_attach(test, addr);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin(t, pte_index(addr), true), 0);
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), before + 1);
+	/* free_pgtables() -> ___pte_free_tlb()/__pte_free_tlb() -> dtor */
+	KUNIT_ASSERT_EQ(test, vm_munmap(addr, SPTE_MAP_LEN), 0);
+	spte_drain();
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), before);
+}
+
+static void spte_freed_on_pte_free(struct kunit *test)
+{
+	long before;
+	struct shadow_pte_table *t, *prealloc;
+	pgtable_t pgtable;
+
+	spte_map(test);		/* gives this kthread an mm */
+	before = shadow_pte_nr_tables();
+	pgtable = pte_alloc_one(current->mm);
+	KUNIT_ASSERT_NOT_NULL(test, pgtable);
+	KUNIT_EXPECT_NULL(test, ptdesc_shadow(page_ptdesc(pgtable)));
+	prealloc = shadow_pte_table_alloc(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, prealloc);
+	/* Not installed anywhere yet: no PTL needed. */
+	t = shadow_pte_attach(page_ptdesc(pgtable), &prealloc);
+	KUNIT_EXPECT_NOT_NULL(test, t);
+	KUNIT_EXPECT_NULL(test, prealloc);
+	pte_free(current->mm, pgtable);
+	spte_drain();
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), before);
+}
+
+static pgtable_t spte_pgtable_with_shadow(struct kunit *test,
+					  struct shadow_pte_table **tp)
+{
+	struct shadow_pte_table *prealloc;
+	pgtable_t pgtable;
+
+	pgtable = pte_alloc_one(current->mm);
+	KUNIT_ASSERT_NOT_NULL(test, pgtable);
+	prealloc = shadow_pte_table_alloc(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, prealloc);
+	*tp = shadow_pte_attach(page_ptdesc(pgtable), &prealloc);
+	return pgtable;
+}
+
+static void spte_freed_on_pte_free_defer(struct kunit *test)
+{
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	struct shadow_pte_table *t;
+	pgtable_t pgtable;
+	long before;
+
+	spte_map(test);
+	before = shadow_pte_nr_tables();
+	pgtable = spte_pgtable_with_shadow(test, &t);
+	KUNIT_EXPECT_EQ(test, shadow_pte_set_special(t, 5), 0);
+	/* khugepaged's path: words 1-2 become pt_rcu_head before the dtor. */
+	pte_free_defer(current->mm, pgtable);
+	spte_drain();
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), before);
+#else
+	kunit_skip(test, "pte_free_defer() exists only with CONFIG_TRANSPARENT_HUGEPAGE");
+#endif
+}
+
+static void spte_detached_on_deposit(struct kunit *test)
+{
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	unsigned long addr = spte_map(test);
+	struct mm_struct *mm = current->mm;
+	struct shadow_pte_table *t;
+	pgtable_t pgtable, back;
+	spinlock_t *pml;	/* the PMD's lock */
+	pmd_t *pmd;
+	long before;
+
+	spte_touch(test, addr);
+	pmd = pmd_offset(pud_offset(p4d_offset(pgd_offset(mm, addr), addr), addr), addr);
+	before = shadow_pte_nr_tables();
+	pgtable = spte_pgtable_with_shadow(test, &t);
+	KUNIT_EXPECT_EQ(test, shadow_pte_set_special(t, 9), 0);
+	pml = pmd_lock(mm, pmd);
+	pgtable_trans_huge_deposit(mm, pmd, pgtable);
+	KUNIT_EXPECT_NULL(test, ptdesc_shadow(page_ptdesc(pgtable)));
+	back = pgtable_trans_huge_withdraw(mm, pmd);
+	spin_unlock(pml);
+	KUNIT_EXPECT_PTR_EQ(test, back, pgtable);
+	KUNIT_EXPECT_NULL(test, ptdesc_shadow(page_ptdesc(back)));
+	pte_free(mm, back);
+	spte_drain();
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), before);
+#else
+	kunit_skip(test, "PTE tables are deposited only with CONFIG_TRANSPARENT_HUGEPAGE");
+#endif
+}
+
+static void spte_free_early_when_empty(struct kunit *test)
+{
+	unsigned long addr = spte_map(test);
+	unsigned int idx = pte_index(addr);
+	struct shadow_pte_table *t;
+	struct ptdesc *pt;
+	spinlock_t *ptl;	/* the PTE table's lock */
+	long before;
+	pte_t *pte;
+	bool gone;
+
+	spte_touch(test, addr);
+	before = shadow_pte_nr_tables();
+	t = spte_attach(test, addr);
+	pt = spte_table_of(test, addr);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin(t, idx, false), 0);
+	KUNIT_EXPECT_EQ(test, shadow_pte_set_special(t, idx + 1), 0);
+
+	pte = spte_lock(test, addr, &ptl);
+	gone = shadow_pte_free_if_empty(pt);
+	spte_unlock(pte, ptl);
+	KUNIT_EXPECT_FALSE(test, gone);
+	KUNIT_EXPECT_PTR_EQ(test, ptdesc_shadow(pt), t);
+
+	KUNIT_EXPECT_EQ(test, shadow_pte_unpin(t, idx, false), 0);
+	pte = spte_lock(test, addr, &ptl);
+	gone = shadow_pte_free_if_empty(pt);
+	spte_unlock(pte, ptl);
+	KUNIT_EXPECT_FALSE(test, gone);		/* the special bit still counts */
+
+	KUNIT_EXPECT_EQ(test, shadow_pte_clear_special(t, idx + 1), 0);
+	pte = spte_lock(test, addr, &ptl);
+	gone = shadow_pte_free_if_empty(pt);
+	spte_unlock(pte, ptl);
+	KUNIT_EXPECT_TRUE(test, gone);
+	KUNIT_EXPECT_NULL(test, ptdesc_shadow(pt));
+	spte_drain();
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), before);
+}
+
+static void spte_pin_fast_backs_out(struct kunit *test)
+{
+	unsigned long addr = spte_map(test);
+	unsigned int idx = pte_index(addr);
+	struct shadow_pte_table *t;
+	struct ptdesc *pt;
+	spinlock_t *ptl;	/* the PTE table's lock */
+	pte_t *pte;
+
+	spte_touch(test, addr);
+	t = spte_attach(test, addr);
+	pt = spte_table_of(test, addr);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_fast(pt, t, idx, true), 0);
+	KUNIT_EXPECT_EQ(test, shadow_pte_rw(shadow_pte_read(t, idx)), 1U);
+	KUNIT_EXPECT_EQ(test, shadow_pte_unpin(t, idx, true), 0);
+
+	/*
+	 * A walker that read the pointer before an early free backs out. The
+	 * RCU read side stands for GUP-fast's IRQs-off section.
+	 */
+	pte = spte_lock(test, addr, &ptl);
+	rcu_read_lock();
+	KUNIT_EXPECT_TRUE(test, shadow_pte_free_if_empty(pt));
+	spte_unlock(pte, ptl);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_fast(pt, t, idx, true), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, shadow_pte_read(t, idx), 0U);
+	rcu_read_unlock();
+}
+
+static void spte_alloc_failure_leaves_nothing(struct kunit *test)
+{
+	unsigned long addr = spte_map(test);
+	long tables, fails = shadow_pte_nr_alloc_fail();
+	struct shadow_pte_table *t;
+	struct ptdesc *pt;
+	spinlock_t *ptl;	/* the PTE table's lock */
+	pte_t *pte;
+
+	spte_touch(test, addr);
+	pt = spte_table_of(test, addr);
+	tables = shadow_pte_nr_tables();
+	shadow_pte_fail_next_allocs(1);
+	t = shadow_pte_table_alloc(GFP_KERNEL);
+	KUNIT_EXPECT_NULL(test, t);
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_alloc_fail(), fails + 1);
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), tables);
+	/* The caller's retry with a failed preallocation attaches nothing. */
+	pte = spte_lock(test, addr, &ptl);
+	KUNIT_EXPECT_NULL(test, shadow_pte_attach(pt, &t));
+	spte_unlock(pte, ptl);
+	KUNIT_EXPECT_NULL(test, ptdesc_shadow(pt));
+	/* Injection was for one allocation only. */
+	t = shadow_pte_table_alloc(GFP_KERNEL);
+	KUNIT_EXPECT_NOT_NULL(test, t);
+	shadow_pte_table_free(t);
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), tables);
+}
+
+static void spte_query_reports_each_state(struct kunit *test)
+{
+	unsigned long addr = spte_map(test);
+	struct mm_struct *mm = current->mm;
+	enum shadow_pte_where where;
+	struct shadow_pte_table *t;
+	u32 val, *table;
+
+	table = kunit_kcalloc(test, PTRS_PER_PTE, sizeof(*table), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, table);
+	KUNIT_EXPECT_EQ(test, shadow_pte_query(mm, addr + SPTE_MAP_LEN + PAGE_SIZE,
+					       &where, &val, NULL), -EFAULT);
+	KUNIT_EXPECT_EQ(test, shadow_pte_query(mm, addr, &where, &val, NULL), 0);
+	KUNIT_EXPECT_EQ(test, where, SHADOW_PTE_NO_PGTABLE);
+	spte_touch(test, addr);
+	KUNIT_EXPECT_EQ(test, shadow_pte_query(mm, addr, &where, &val, NULL), 0);
+	KUNIT_EXPECT_EQ(test, where, SHADOW_PTE_NO_SHADOW);
+	t = spte_attach(test, addr);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin(t, pte_index(addr), false), 0);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin(t, pte_index(addr), true), 0);
+	KUNIT_EXPECT_EQ(test, shadow_pte_query(mm, addr, &where, &val, table), 0);
+	KUNIT_EXPECT_EQ(test, where, SHADOW_PTE_ENTRY);
+	KUNIT_EXPECT_EQ(test, shadow_pte_ro(val), 1U);
+	KUNIT_EXPECT_EQ(test, shadow_pte_rw(val), 1U);
+	KUNIT_EXPECT_EQ(test, table[pte_index(addr)], val);
+}
+
+/*
+ * Pinners through the PTL (slow path) and lock-free (GUP-fast, IRQs off)
+ * against a thread that keeps trying to free the table early: every pin
+ * must be found in whatever table is attached at the end.
+ */
+struct spte_racer {
+	struct ptdesc *pt;
+	spinlock_t *ptl;	/* the PTE table's lock */
+	unsigned int idx;
+	bool unpin;
+	int errors;
+	int fallbacks;
+	struct completion done;
+};
+
+static atomic_t spte_race_running;
+
+static void spte_race_pin_slow(struct spte_racer *r, bool write)
+{
+	struct shadow_pte_table *t, *prealloc = NULL;
+
+	for (;;) {
+		spin_lock(r->ptl);
+		t = shadow_pte_attach(r->pt, &prealloc);
+		if (t) {
+			if (r->unpin ? shadow_pte_unpin(t, r->idx, write) :
+				       shadow_pte_pin(t, r->idx, write))
+				r->errors++;
+		} else if (r->unpin) {
+			r->errors++;	/* pins were counted: a table must be there */
+			t = ERR_PTR(-ENOENT);
+		}
+		spin_unlock(r->ptl);
+		if (t)
+			break;
+		prealloc = shadow_pte_table_alloc(GFP_KERNEL);
+		if (!prealloc) {
+			r->errors++;
+			break;
+		}
+	}
+	shadow_pte_table_free(prealloc);
+}
+
+static int spte_racer_fn(void *arg)
+{
+	struct spte_racer *r = arg;
+	struct shadow_pte_table *t;
+	int i, ret;
+
+	for (i = 0; i < SPTE_ROUNDS; i++) {
+		bool write = i & 2;
+
+		if (!r->unpin && (i & 1)) {
+			local_irq_disable();
+			t = ptdesc_shadow(r->pt);
+			ret = t ? shadow_pte_pin_fast(r->pt, t, r->idx, write) : -EAGAIN;
+			local_irq_enable();
+			if (!ret)
+				continue;
+			if (ret != -EAGAIN)
+				r->errors++;
+			r->fallbacks++;
+		}
+		spte_race_pin_slow(r, write);
+		if (!(i % 64))
+			cond_resched();
+	}
+	complete(&r->done);
+	return 0;
+}
+
+static int spte_freer_fn(void *arg)
+{
+	struct spte_racer *r = arg;
+
+	while (atomic_read(&spte_race_running)) {
+		spin_lock(r->ptl);
+		shadow_pte_free_if_empty(r->pt);
+		spin_unlock(r->ptl);
+		cond_resched();
+	}
+	complete(&r->done);
+	return 0;
+}
+
+static void spte_race(struct kunit *test, struct ptdesc *pt, spinlock_t *ptl,
+		      unsigned int idx, bool unpin)
+{
+	struct spte_racer r[SPTE_THREADS + 1];
+	struct task_struct *tsk;
+	int i;
+
+	atomic_set(&spte_race_running, 1);
+	for (i = 0; i <= SPTE_THREADS; i++) {
+		r[i] = (struct spte_racer){ .pt = pt, .ptl = ptl, .idx = idx,
+					    .unpin = unpin };
+		init_completion(&r[i].done);
+		tsk = kthread_run(i < SPTE_THREADS ? spte_racer_fn : spte_freer_fn,
+				  &r[i], "spte-race/%d", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(tsk));
+	}
+	for (i = 0; i < SPTE_THREADS; i++) {
+		wait_for_completion(&r[i].done);
+		KUNIT_EXPECT_EQ(test, r[i].errors, 0);
+	}
+	atomic_set(&spte_race_running, 0);
+	wait_for_completion(&r[SPTE_THREADS].done);
+}
+
+static void spte_concurrent_with_early_free(struct kunit *test)
+{
+	unsigned long addr = spte_map(test);
+	unsigned int idx = pte_index(addr);
+	struct shadow_pte_table *t;
+	struct ptdesc *pt;
+	spinlock_t *ptl;	/* the PTE table's lock */
+	pte_t *pte;
+	u32 v;
+
+	spte_touch(test, addr);
+	pte = spte_lock(test, addr, &ptl);
+	pt = virt_to_ptdesc(pte);
+	spte_unlock(pte, ptl);
+
+	spte_race(test, pt, ptl, idx, false);
+	t = ptdesc_shadow(pt);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	v = shadow_pte_read(t, idx);
+	KUNIT_EXPECT_EQ(test, shadow_pte_ro(v) + shadow_pte_rw(v),
+			SPTE_THREADS * SPTE_ROUNDS);
+	KUNIT_EXPECT_EQ(test, shadow_pte_rw(v), SPTE_THREADS * SPTE_ROUNDS / 2);
+
+	spte_race(test, pt, ptl, idx, true);
+	/* The freer may have freed the table once it became empty. */
+	t = ptdesc_shadow(pt);
+	if (t)
+		KUNIT_EXPECT_EQ(test, shadow_pte_read(t, idx), 0U);
+}
+
+static struct kunit_case shadow_pte_table_cases[] = {
+	KUNIT_CASE(spte_ctor_clears_stale_word),
+	KUNIT_CASE(spte_none_before_first_use),
+	KUNIT_CASE(spte_attach_on_first_use),
+	KUNIT_CASE(spte_pointer_in_word4),
+	KUNIT_CASE(spte_freed_on_munmap),
+	KUNIT_CASE(spte_freed_on_pte_free),
+	KUNIT_CASE(spte_freed_on_pte_free_defer),
+	KUNIT_CASE(spte_detached_on_deposit),
+	KUNIT_CASE(spte_free_early_when_empty),
+	KUNIT_CASE(spte_pin_fast_backs_out),
+	KUNIT_CASE(spte_alloc_failure_leaves_nothing),
+	KUNIT_CASE(spte_query_reports_each_state),
+	KUNIT_CASE_SLOW(spte_concurrent_with_early_free),
+	{}
+};
+
+static struct kunit_suite shadow_pte_table_suite = {
+	.name = "shadow_pte_table",
+	.test_cases = shadow_pte_table_cases,
+};
+
+kunit_test_suites(&shadow_pte_entry_suite, &shadow_pte_table_suite);
+
+MODULE_DESCRIPTION("KUnit tests for shadow PTEs");
 MODULE_LICENSE("GPL");

@@ -1,22 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Shadow PTEs: entry operations and shadow-table allocation.
+ * Shadow PTEs: entry operations, shadow-table lifetime and introspection.
  * See include/linux/shadow_pte.h for the design and the entry format.
  */
+#include <linux/debugfs.h>
 #include <linux/export.h>
 #include <linux/init.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/ptrace.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/mm.h>
 #include <linux/shadow_pte.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/vmstat.h>
 
 static struct kmem_cache *shadow_pte_cache __ro_after_init;
 static atomic_long_t shadow_pte_tables = ATOMIC_LONG_INIT(0);
+static atomic_long_t shadow_pte_alloc_fails = ATOMIC_LONG_INIT(0);
+/* Fault injection: the next this many allocations fail. */
+static atomic_t shadow_pte_fail_next = ATOMIC_INIT(0);
 
 static_assert((SHADOW_PTE_RO_MASK & SHADOW_PTE_RW_MASK) == 0);
 static_assert(((SHADOW_PTE_RO_MASK | SHADOW_PTE_RW_MASK) &
 	       (SHADOW_PTE_SPECIAL | SHADOW_PTE_RESERVED)) == 0);
 static_assert(sizeof(atomic_t) == sizeof(u32));
-static_assert(sizeof(struct shadow_pte_table) == PTRS_PER_PTE * sizeof(u32));
+static_assert(offsetof(struct shadow_pte_table, rcu) == PTRS_PER_PTE * sizeof(u32));
+/* The pointer lives in word 4 (page->index), never in words 1-2. */
+static_assert(offsetof(struct ptdesc, pt_shadow) == offsetof(struct page, index));
+static_assert(offsetof(struct ptdesc, pt_shadow) != offsetof(struct ptdesc, _pt_pad_1));
+static_assert(offsetof(struct ptdesc, pt_shadow) != offsetof(struct ptdesc, pt_rcu_head));
+static_assert(offsetof(struct ptdesc, pt_shadow) != offsetof(struct ptdesc, pmd_huge_pte));
+static_assert(sizeof_field(struct ptdesc, pt_shadow) == sizeof_field(struct page, index));
 
 static int __init shadow_pte_init(void)
 {
@@ -25,54 +42,199 @@ static int __init shadow_pte_init(void)
 	 * tables to the memcg of the allocating task, as page tables are.
 	 */
 	shadow_pte_cache = kmem_cache_create("shadow_pte_table",
-					     sizeof(struct shadow_pte_table),
-					     sizeof(struct shadow_pte_table),
-					     SLAB_ACCOUNT, NULL);
+					     sizeof(struct shadow_pte_table), 0,
+					     SLAB_ACCOUNT | SLAB_HWCACHE_ALIGN,
+					     NULL);
 	return shadow_pte_cache ? 0 : -ENOMEM;
 }
 core_initcall(shadow_pte_init);
 
+static void shadow_pte_account(struct shadow_pte_table *t, int delta)
+{
+	atomic_long_add(delta, &shadow_pte_tables);
+	mod_node_page_state(page_pgdat(virt_to_page(t)), NR_SHADOW_PTE_TABLES,
+			    delta);
+}
+
 /**
  * shadow_pte_table_alloc - allocate an all-zero shadow table
- * @gfp: allocation flags; the caller must not hold a spinlock unless @gfp
- *       says so.
+ * @gfp: allocation flags; GFP_KERNEL from callers that dropped the PTL
  *
- * Return: the table, or NULL.
+ * Return: the table, or NULL (counted in shadow_pte_alloc_fail).
  */
 struct shadow_pte_table *shadow_pte_table_alloc(gfp_t gfp)
 {
-	struct shadow_pte_table *t;
+	struct shadow_pte_table *t = NULL;
 
-	if (!shadow_pte_cache)
+	if (likely(shadow_pte_cache) &&
+	    !atomic_add_unless(&shadow_pte_fail_next, -1, 0))
+		t = kmem_cache_zalloc(shadow_pte_cache, gfp);
+	if (!t) {
+		atomic_long_inc(&shadow_pte_alloc_fails);
+		count_vm_event(SHADOW_PTE_ALLOC_FAIL);
 		return NULL;
-	t = kmem_cache_zalloc(shadow_pte_cache, gfp);
-	if (t)
-		atomic_long_inc(&shadow_pte_tables);
+	}
+	shadow_pte_account(t, 1);
+	count_vm_event(SHADOW_PTE_ALLOC);
 	return t;
 }
 EXPORT_SYMBOL_GPL(shadow_pte_table_alloc);
 
 /**
- * shadow_pte_table_free - free a shadow table
+ * shadow_pte_table_free - free a shadow table that was never attached
  * @t: the table, or NULL
+ *
+ * For a preallocated table that lost the race to attach. A table that was
+ * ever visible through a ptdesc goes through shadow_pte_table_free_rcu().
  */
 void shadow_pte_table_free(struct shadow_pte_table *t)
 {
 	if (!t)
 		return;
-	atomic_long_dec(&shadow_pte_tables);
+	shadow_pte_account(t, -1);
 	kmem_cache_free(shadow_pte_cache, t);
 }
 EXPORT_SYMBOL_GPL(shadow_pte_table_free);
 
+static void shadow_pte_table_free_cb(struct rcu_head *head)
+{
+	shadow_pte_table_free(container_of(head, struct shadow_pte_table, rcu));
+}
+
+/* Free @t once every lock-free (IRQs-off) reader that could see it is gone. */
+static void shadow_pte_table_free_rcu(struct shadow_pte_table *t)
+{
+	call_rcu(&t->rcu, shadow_pte_table_free_cb);
+}
+
 /**
  * shadow_pte_nr_tables - number of live shadow tables
+ *
+ * Includes detached tables still waiting for their RCU grace period.
  */
 long shadow_pte_nr_tables(void)
 {
 	return atomic_long_read(&shadow_pte_tables);
 }
 EXPORT_SYMBOL_GPL(shadow_pte_nr_tables);
+
+/**
+ * shadow_pte_nr_alloc_fail - number of failed shadow-table allocations
+ */
+long shadow_pte_nr_alloc_fail(void)
+{
+	return atomic_long_read(&shadow_pte_alloc_fails);
+}
+EXPORT_SYMBOL_GPL(shadow_pte_nr_alloc_fail);
+
+/**
+ * shadow_pte_fail_next_allocs - fault injection: fail the next @n allocations
+ * @n: how many; 0 turns injection off
+ */
+void shadow_pte_fail_next_allocs(unsigned int n)
+{
+	atomic_set(&shadow_pte_fail_next, min_t(unsigned int, n, INT_MAX));
+}
+EXPORT_SYMBOL_GPL(shadow_pte_fail_next_allocs);
+
+/**
+ * shadow_pte_attach - the shadow table of a PTE table, attaching one if needed
+ * @pt: the PTE table's ptdesc; its PTL is held (or the table is not
+ *      installed anywhere yet)
+ * @prealloc: a table from shadow_pte_table_alloc(), or NULL
+ *
+ * Returns the attached table. If there is none, attaches *@prealloc and
+ * clears *@prealloc; the caller frees a *@prealloc left unused. Returns NULL
+ * if there is no table and no preallocation: the caller drops the PTL,
+ * allocates with GFP_KERNEL, retakes the PTL, revalidates the PTE and calls
+ * again. Nothing here allocates, so nothing spins on GFP_ATOMIC.
+ */
+struct shadow_pte_table *shadow_pte_attach(struct ptdesc *pt,
+					   struct shadow_pte_table **prealloc)
+{
+	struct shadow_pte_table *t = pt->pt_shadow;
+
+	if (t || !prealloc || !*prealloc)
+		return t;
+	t = *prealloc;
+	*prealloc = NULL;
+	/* Zeroed entries before the pointer, for lock-free readers. */
+	smp_store_release(&pt->pt_shadow, t);
+	return t;
+}
+EXPORT_SYMBOL_GPL(shadow_pte_attach);
+
+/**
+ * shadow_pte_free_if_empty - free a PTE table's shadow early
+ * @pt: the PTE table's ptdesc; its PTL is held
+ *
+ * Frees the shadow table if it holds neither pins nor special bits. Safe
+ * against GUP-fast: a walker increments with a fully ordered atomic and then
+ * rereads the pointer (shadow_pte_pin_fast()); this side clears the pointer,
+ * issues a full barrier and then rereads the entries. Either the walker sees
+ * NULL and backs out, or this side sees its count and keeps the table.
+ *
+ * Return: true if @pt has no shadow table on return.
+ */
+bool shadow_pte_free_if_empty(struct ptdesc *pt)
+{
+	struct shadow_pte_table *t = pt->pt_shadow;
+
+	if (!t)
+		return true;
+	if (!shadow_pte_table_empty(t))
+		return false;
+	WRITE_ONCE(pt->pt_shadow, NULL);
+	/* Pairs with the ordered increment before the recheck in shadow_pte_pin_fast(). */
+	smp_mb();
+	if (!shadow_pte_table_empty(t)) {
+		/* A GUP-fast walker counted meanwhile: keep the table. */
+		smp_store_release(&pt->pt_shadow, t);
+		return false;
+	}
+	count_vm_event(SHADOW_PTE_FREE_EARLY);
+	shadow_pte_table_free_rcu(t);
+	return true;
+}
+EXPORT_SYMBOL_GPL(shadow_pte_free_if_empty);
+
+/*
+ * pagetable_pte_dtor(): the PTE table is being freed. Its PTEs are gone, so
+ * its entries describe nothing; free the shadow after a grace period, as
+ * GUP-fast may still be looking at the table (see the header).
+ */
+void __shadow_pte_table_dtor(struct ptdesc *pt)
+{
+	struct shadow_pte_table *t = pt->pt_shadow;
+
+	WRITE_ONCE(pt->pt_shadow, NULL);
+	shadow_pte_table_free_rcu(t);
+}
+EXPORT_SYMBOL_GPL(__shadow_pte_table_dtor);
+
+/*
+ * pgtable_trans_huge_deposit(): a PTE table goes onto a PMD's deposit list.
+ * khugepaged deposits the live table it just collapsed; its PTEs were
+ * cleared, so special bits are stale, and pins cannot exist because
+ * collapse refuses pinned pages. If pins are there all the same, keep the
+ * table attached: an over-count is only slow, a lost pin is corruption.
+ */
+void __shadow_pte_table_deposit(struct ptdesc *pt)
+{
+	struct shadow_pte_table *t = pt->pt_shadow;
+	unsigned int i;
+
+	for (i = 0; i < PTRS_PER_PTE; i++) {
+		if (shadow_pte_pinned(atomic_read(&t->ent[i]))) {
+			WARN_ONCE(1, "shadow_pte: deposited PTE table holds pins (entry %u: %#x)\n",
+				  i, atomic_read(&t->ent[i]));
+			return;
+		}
+	}
+	WRITE_ONCE(pt->pt_shadow, NULL);
+	shadow_pte_table_free_rcu(t);
+}
+EXPORT_SYMBOL_GPL(__shadow_pte_table_deposit);
 
 /**
  * shadow_pte_table_empty - does the table hold neither pins nor special bits?
@@ -135,6 +297,37 @@ int shadow_pte_pin(struct shadow_pte_table *t, unsigned int idx, bool write)
 	return shadow_pte_count_add(t, idx, write, 1);
 }
 EXPORT_SYMBOL_GPL(shadow_pte_pin);
+
+/**
+ * shadow_pte_pin_fast - count a pin from GUP-fast (IRQs off, no PTL)
+ * @pt: the PTE table's ptdesc
+ * @t: its shadow table, as read by ptdesc_shadow() with IRQs off
+ * @idx: the PTE's index
+ * @write: FOLL_WRITE
+ *
+ * Counts, then checks that @t is still attached to @pt; if it was detached
+ * meanwhile (early free or table teardown), takes the count back. The
+ * caller must recheck its PTE afterwards, as it does for the folio
+ * reference, and call shadow_pte_unpin() if the PTE changed.
+ *
+ * Return: 0; -EAGAIN if the table was detached (fall back to the slow
+ * path); or an error of shadow_pte_pin().
+ */
+int shadow_pte_pin_fast(struct ptdesc *pt, struct shadow_pte_table *t,
+			unsigned int idx, bool write)
+{
+	int ret = shadow_pte_pin(t, idx, write);
+
+	if (ret)
+		return ret;
+	/* The successful cmpxchg is fully ordered; see shadow_pte_free_if_empty(). */
+	if (READ_ONCE(pt->pt_shadow) != t) {
+		shadow_pte_unpin(t, idx, write);
+		return -EAGAIN;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(shadow_pte_pin_fast);
 
 /**
  * shadow_pte_unpin - uncount one pin of PTE @idx
@@ -249,3 +442,266 @@ int shadow_pte_fork_entry(struct shadow_pte_table *dst, unsigned int didx,
 	return 0;
 }
 EXPORT_SYMBOL_GPL(shadow_pte_fork_entry);
+
+/**
+ * shadow_pte_query - find the shadow entry of a user address
+ * @mm: the address space; the caller holds a reference
+ * @addr: the user address
+ * @where: what was found
+ * @val: the entry, if *@where is SHADOW_PTE_ENTRY
+ * @table: if not NULL, PTRS_PER_PTE entries: a copy of the whole shadow
+ *         table, taken under the PTL, if *@where is SHADOW_PTE_ENTRY
+ *
+ * Return: 0, -EFAULT if no VMA covers @addr, -EINTR if interrupted.
+ */
+int shadow_pte_query(struct mm_struct *mm, unsigned long addr,
+		     enum shadow_pte_where *where, u32 *val, u32 *table)
+{
+	struct vm_area_struct *vma;
+	struct shadow_pte_table *t;
+	spinlock_t *ptl;	/* the PTE table's lock */
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud;
+	pmd_t *pmd, pmdval;
+	pte_t *pte;
+	unsigned int i;
+
+	*where = SHADOW_PTE_NO_PGTABLE;
+	*val = 0;
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	vma = vma_lookup(mm, addr);
+	if (!vma) {
+		mmap_read_unlock(mm);
+		return -EFAULT;
+	}
+	if (is_vm_hugetlb_page(vma)) {
+		*where = SHADOW_PTE_HUGE;
+		goto out;
+	}
+	/* Read only: a bad entry is reported as no table, never cleared. */
+	pgd = pgd_offset(mm, addr);
+	if (pgd_none(*pgd) || pgd_bad(*pgd))
+		goto out;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(*p4d) || p4d_bad(*p4d))
+		goto out;
+	pud = pud_offset(p4d, addr);
+	if (pud_none(*pud))
+		goto out;
+	if (pud_leaf(*pud)) {
+		*where = SHADOW_PTE_HUGE;
+		goto out;
+	}
+	if (pud_bad(*pud))
+		goto out;
+	pmd = pmd_offset(pud, addr);
+	pmdval = pmdp_get_lockless(pmd);
+	if (pmd_none(pmdval))
+		goto out;
+	if (pmd_leaf(pmdval) || !pmd_present(pmdval)) {
+		*where = SHADOW_PTE_HUGE;
+		goto out;
+	}
+	pte = pte_offset_map_lock(mm, pmd, addr, &ptl);
+	if (!pte)
+		goto out;
+	t = ptdesc_shadow(virt_to_ptdesc(pte));
+	if (t) {
+		*where = SHADOW_PTE_ENTRY;
+		*val = shadow_pte_read(t, pte_index(addr));
+		for (i = 0; table && i < PTRS_PER_PTE; i++)
+			table[i] = shadow_pte_read(t, i);
+	} else {
+		*where = SHADOW_PTE_NO_SHADOW;
+	}
+	pte_unmap_unlock(pte, ptl);
+out:
+	mmap_read_unlock(mm);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(shadow_pte_query);
+
+#ifdef CONFIG_DEBUG_FS
+/*
+ * debugfs: /sys/kernel/debug/shadow_pte/
+ *   entry       write "<pid> <address>", read back that PTE's shadow entry
+ *   table       write "<pid> <address>", read back every non-zero entry of
+ *               the shadow table of the PTE table that maps the address
+ *   fail_alloc  write N: the next N shadow-table allocations fail
+ * A bad request fails the write: -EINVAL (malformed), -ESRCH (no such
+ * process), -EACCES (no ptrace read access to it), -EFAULT (no VMA there).
+ */
+#define SPTE_DBG_BUF	(PTRS_PER_PTE * 48 + 256)
+
+struct spte_dbg {
+	bool whole_table;
+	size_t len;
+	char buf[];
+};
+
+static const char *const spte_where_name[] = {
+	[SHADOW_PTE_NO_PGTABLE] = "no page table",
+	[SHADOW_PTE_HUGE] = "no PTE table (PMD- or hugetlb-mapped)",
+	[SHADOW_PTE_NO_SHADOW] = "no shadow table",
+	[SHADOW_PTE_ENTRY] = "entry",
+};
+
+static int spte_dbg_parse(const char __user *ubuf, size_t count, pid_t *pid,
+			  unsigned long *addr)
+{
+	char in[64], *p, *tok;
+	int ret;
+
+	if (!count || count >= sizeof(in))
+		return -EINVAL;
+	if (copy_from_user(in, ubuf, count))
+		return -EFAULT;
+	in[count] = '\0';
+	p = strim(in);
+	tok = strsep(&p, " \t");
+	if (!tok || !p)
+		return -EINVAL;
+	ret = kstrtoint(tok, 10, pid);
+	if (ret || *pid <= 0)
+		return -EINVAL;
+	ret = kstrtoul(skip_spaces(p), 0, addr);
+	if (ret)
+		return -EINVAL;
+	return 0;
+}
+
+static ssize_t spte_dbg_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	struct spte_dbg *d = file->private_data;
+	enum shadow_pte_where where;
+	struct task_struct *task;
+	struct mm_struct *mm;
+	unsigned long addr;
+	u32 val, *table = NULL;
+	size_t n = 0;
+	unsigned int i;
+	pid_t pid;
+	int ret;
+
+	ret = spte_dbg_parse(ubuf, count, &pid, &addr);
+	if (ret)
+		return ret;
+	task = find_get_task_by_vpid(pid);
+	if (!task)
+		return -ESRCH;
+	if (task->flags & PF_KTHREAD) {
+		put_task_struct(task);
+		return -EINVAL;	/* no user address space */
+	}
+	mm = mm_access(task, PTRACE_MODE_READ_FSCREDS);
+	put_task_struct(task);
+	if (IS_ERR(mm))
+		return PTR_ERR(mm) == -EPERM ? -EACCES : PTR_ERR(mm);
+	if (!mm)
+		return -ESRCH;
+	if (addr >= mm->task_size) {
+		ret = -EFAULT;
+		goto out_mm;
+	}
+	if (d->whole_table) {
+		table = kmalloc_array(PTRS_PER_PTE, sizeof(*table), GFP_KERNEL);
+		if (!table) {
+			ret = -ENOMEM;
+			goto out_mm;
+		}
+	}
+	ret = shadow_pte_query(mm, addr, &where, &val, table);
+	if (ret)
+		goto out_table;
+	n = scnprintf(d->buf, SPTE_DBG_BUF, "pid %d addr %#lx index %lu: %s",
+		      pid, addr, pte_index(addr), spte_where_name[where]);
+	if (where == SHADOW_PTE_ENTRY && !d->whole_table)
+		n += scnprintf(d->buf + n, SPTE_DBG_BUF - n,
+			       " ro %u rw %u special %u raw %#x",
+			       shadow_pte_ro(val), shadow_pte_rw(val),
+			       shadow_pte_special(val), val);
+	n += scnprintf(d->buf + n, SPTE_DBG_BUF - n, "\n");
+	if (where == SHADOW_PTE_ENTRY && d->whole_table) {
+		n += scnprintf(d->buf + n, SPTE_DBG_BUF - n, "index ro rw special\n");
+		for (i = 0; i < PTRS_PER_PTE; i++)
+			if (table[i])
+				n += scnprintf(d->buf + n, SPTE_DBG_BUF - n,
+					       "%u %u %u %u\n", i,
+					       shadow_pte_ro(table[i]),
+					       shadow_pte_rw(table[i]),
+					       shadow_pte_special(table[i]));
+	}
+	ret = count;
+out_table:
+	kfree(table);
+out_mm:
+	mmput(mm);
+	d->len = ret < 0 ? 0 : n;
+	return ret;
+}
+
+static ssize_t spte_dbg_read(struct file *file, char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	struct spte_dbg *d = file->private_data;
+
+	if (!d->len)
+		return -ENODATA;	/* write "<pid> <address>" first */
+	return simple_read_from_buffer(ubuf, count, ppos, d->buf, d->len);
+}
+
+static int spte_dbg_open(struct inode *inode, struct file *file)
+{
+	struct spte_dbg *d = kzalloc(sizeof(*d) + SPTE_DBG_BUF, GFP_KERNEL);
+
+	if (!d)
+		return -ENOMEM;
+	d->whole_table = !!inode->i_private;
+	file->private_data = d;
+	return nonseekable_open(inode, file);
+}
+
+static int spte_dbg_release(struct inode *inode, struct file *file)
+{
+	kfree(file->private_data);
+	return 0;
+}
+
+static const struct file_operations spte_dbg_fops = {
+	.owner = THIS_MODULE,
+	.open = spte_dbg_open,
+	.read = spte_dbg_read,
+	.write = spte_dbg_write,
+	.release = spte_dbg_release,
+};
+
+static int spte_fail_get(void *data, u64 *val)
+{
+	*val = atomic_read(&shadow_pte_fail_next);
+	return 0;
+}
+
+static int spte_fail_set(void *data, u64 val)
+{
+	if (val > INT_MAX)
+		return -ERANGE;
+	shadow_pte_fail_next_allocs(val);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(spte_fail_fops, spte_fail_get, spte_fail_set, "%llu\n");
+
+static int __init shadow_pte_debugfs_init(void)
+{
+	struct dentry *dir = debugfs_create_dir("shadow_pte", NULL);
+
+	debugfs_create_file("entry", 0600, dir, NULL, &spte_dbg_fops);
+	/* Any non-NULL i_private selects the whole-table dump. */
+	debugfs_create_file("table", 0600, dir, (void *)1UL, &spte_dbg_fops);
+	debugfs_create_file_unsafe("fail_alloc", 0600, dir, NULL, &spte_fail_fops);
+	return 0;
+}
+late_initcall(shadow_pte_debugfs_init);
+#endif /* CONFIG_DEBUG_FS */

@@ -17,7 +17,8 @@
  *
  * Size: PTRS_PER_PTE entries make one shadow table, 2 KiB for the 512-entry
  * tables of x86_64 and UML, i.e. half the size of the PTE table it shadows,
- * and only for tables that need one. Two bytes per entry would leave 7-bit
+ * plus a 16-byte rcu_head (see struct shadow_pte_table), and only for tables
+ * that need one. Two bytes per entry would leave 7-bit
  * counts, which io_uring buffer registration alone can exhaust; eight bytes
  * would double the cost for no use we have today. Counts are updated with
  * atomic read-modify-write so that the lock-free GUP-fast path can count pins
@@ -30,18 +31,77 @@
  * under-count, so the helpers that move or merge entries add counts rather
  * than overwrite them.
  *
- * This file holds the entry format and the operations on one shadow table.
- * How a table is found from its PTE table (struct ptdesc), allocated on first
- * use and freed with the PTE table comes with the lifetime patches.
+ * Where the table hangs: struct ptdesc, word 4 (struct page's index)
+ * -------------------------------------------------------------------
+ * A user PTE table's ptdesc keeps the shadow table's address in pt_shadow,
+ * a member of the union that also holds pt_index/pt_mm/pt_frag_refcount/
+ * pt_share_count. Seed 003 proposed word 1 (_pt_pad_1). That word is not
+ * stable over a table's life: pgtable_trans_huge_deposit() threads the
+ * deposited table's lru through words 1 and 2, withdraw leaves a poison or
+ * self pointer there, pte_free_defer() queues the table through pt_rcu_head
+ * (words 1 and 2) before the destructor runs, and the page allocator leaves
+ * the pfmemalloc bit in it on allocation. Word 4 on the other hand is used,
+ * on the configurations this option allows (x86_64 and UML), only by page
+ * tables of other levels: pt_mm by x86 PGDs, pt_share_count by hugetlb's
+ * shared PMD tables, pt_index by s390 and pt_frag_refcount by powerpc. No
+ * deposit, withdraw, RCU-free or allocator path writes it, lockdep and
+ * ALLOC_SPLIT_PTLOCKS only change word 5 (ptl), and MEMCG only word 7, so
+ * the pointer is stable in every configuration we build (SMP and UP, UML,
+ * split or allocated PTLs, with and without MEMCG). Word 4 is not read as
+ * compound_head or pfmemalloc, so bit 0 of the pointer is free, and it is
+ * kept clear anyway (kmem_cache objects are 64-byte aligned).
+ *
+ * Nothing but ptdesc_shadow() and the helpers in mm/shadow_pte.c touch the
+ * word; build-time assertions pin its offset to struct page's index.
+ *
+ * Lifetime and locking
+ * --------------------
+ * - pagetable_pte_ctor() sets the pointer to NULL (the allocator leaves
+ *   stale data in word 4): no table is allocated up front.
+ * - The first user of a table attaches one with shadow_pte_attach() under the
+ *   table's PTL. Callers allocate with shadow_pte_table_alloc(GFP_KERNEL)
+ *   before taking the PTL and retry, so nothing spins on GFP_ATOMIC; an
+ *   allocation failure fails the operation and leaves nothing behind.
+ * - Every writer other than GUP-fast holds the table's PTL. GUP-fast, which
+ *   runs with IRQs off and no PTL, counts only through shadow_pte_pin_fast():
+ *   it increments, then rechecks that the table is still attached, and
+ *   backs out (to the slow path) if it was detached meanwhile.
+ * - pagetable_pte_dtor() detaches the table and frees it through call_rcu().
+ *   On x86 the destructor runs before the TLB flush, and with RCU table
+ *   freeing before GUP-fast walkers are done with the page; they run with
+ *   IRQs disabled, which holds off the grace period, so a walker never
+ *   touches freed memory. This covers every table-free path at once:
+ *   pte_free(), ___pte_free_tlb() (munmap, exit; whether the page then goes
+ *   through tlb_remove_page() or the RCU tlb_remove_table() batch) and
+ *   pte_free_defer() (khugepaged's collapse and retract paths), which reuses
+ *   words 1 and 2 but not word 4.
+ * - pgtable_trans_huge_deposit() detaches the table of a deposited PTE
+ *   table: khugepaged deposits the live table it collapsed, whose entries
+ *   describe PTEs that no longer exist.
+ * - shadow_pte_free_if_empty() frees a table early when it holds neither
+ *   pins nor special bits.
+ *
+ * Kernel page tables (init_mm) never run the constructor: never use these
+ * helpers on them.
+ *
+ * Memory accounting: the tables come from the "shadow_pte_table" kmem_cache
+ * (see /proc/slabinfo), charged to the allocating task's memcg like page
+ * tables; /proc/vmstat has nr_shadow_pte_tables (live tables, including
+ * ones waiting for their RCU grace period), shadow_pte_alloc and
+ * shadow_pte_alloc_fail.
  */
 #ifndef _LINUX_SHADOW_PTE_H
 #define _LINUX_SHADOW_PTE_H
 
 #include <linux/atomic.h>
 #include <linux/bits.h>
+#include <linux/compiler.h>
 #include <linux/gfp_types.h>
+#include <linux/mm_types.h>
 #include <linux/pgtable.h>
 #include <linux/types.h>
+
+struct mm_struct;
 
 #define SHADOW_PTE_COUNT_BITS	15
 #define SHADOW_PTE_COUNT_MAX	((1U << SHADOW_PTE_COUNT_BITS) - 1)
@@ -52,9 +112,15 @@
 #define SHADOW_PTE_SPECIAL	BIT(30)
 #define SHADOW_PTE_RESERVED	BIT(31)
 
-/* One shadow entry per PTE of the table it shadows. */
+/*
+ * One shadow entry per PTE of the table it shadows, and the rcu_head that
+ * defers its freeing past concurrent GUP-fast walkers. The rcu_head cannot
+ * overlay the entries: a walker may still increment any entry until the
+ * grace period ends.
+ */
 struct shadow_pte_table {
 	atomic_t ent[PTRS_PER_PTE];
+	struct rcu_head rcu;
 };
 
 static inline unsigned int shadow_pte_ro(u32 v)
@@ -79,13 +145,35 @@ static inline bool shadow_pte_special(u32 v)
 
 #ifdef CONFIG_SHADOW_PTE
 
+/**
+ * ptdesc_shadow - the shadow table of a user PTE table, or NULL
+ * @pt: the PTE table's ptdesc
+ *
+ * Stable under the table's PTL. Lock-free readers (GUP-fast, IRQs off) may
+ * use the result until they re-enable IRQs.
+ */
+static inline struct shadow_pte_table *ptdesc_shadow(const struct ptdesc *pt)
+{
+	return READ_ONCE(pt->pt_shadow);
+}
+
 struct shadow_pte_table *shadow_pte_table_alloc(gfp_t gfp);
 void shadow_pte_table_free(struct shadow_pte_table *t);
 bool shadow_pte_table_empty(struct shadow_pte_table *t);
 long shadow_pte_nr_tables(void);
+long shadow_pte_nr_alloc_fail(void);
+void shadow_pte_fail_next_allocs(unsigned int n);
+
+struct shadow_pte_table *shadow_pte_attach(struct ptdesc *pt,
+					   struct shadow_pte_table **prealloc);
+bool shadow_pte_free_if_empty(struct ptdesc *pt);
+void __shadow_pte_table_dtor(struct ptdesc *pt);
+void __shadow_pte_table_deposit(struct ptdesc *pt);
 
 u32 shadow_pte_read(struct shadow_pte_table *t, unsigned int idx);
 int shadow_pte_pin(struct shadow_pte_table *t, unsigned int idx, bool write);
+int shadow_pte_pin_fast(struct ptdesc *pt, struct shadow_pte_table *t,
+			unsigned int idx, bool write);
 int shadow_pte_unpin(struct shadow_pte_table *t, unsigned int idx, bool write);
 int shadow_pte_set_special(struct shadow_pte_table *t, unsigned int idx);
 int shadow_pte_clear_special(struct shadow_pte_table *t, unsigned int idx);
@@ -95,6 +183,41 @@ int shadow_pte_move_entry(struct shadow_pte_table *dst, unsigned int didx,
 			  struct shadow_pte_table *src, unsigned int sidx);
 int shadow_pte_fork_entry(struct shadow_pte_table *dst, unsigned int didx,
 			  struct shadow_pte_table *src, unsigned int sidx);
+
+/* What shadow_pte_query() found at an address. */
+enum shadow_pte_where {
+	SHADOW_PTE_NO_PGTABLE,	/* no PTE table maps the address */
+	SHADOW_PTE_HUGE,	/* mapped by a PMD or hugetlb: no PTE table */
+	SHADOW_PTE_NO_SHADOW,	/* PTE table without a shadow table */
+	SHADOW_PTE_ENTRY,	/* shadow entry read into *val */
+};
+
+int shadow_pte_query(struct mm_struct *mm, unsigned long addr,
+		     enum shadow_pte_where *where, u32 *val, u32 *table);
+
+/* Constructor/destructor/deposit hooks: a store, or a NULL test. */
+static inline void shadow_pte_table_ctor(struct ptdesc *pt)
+{
+	pt->pt_shadow = NULL;
+}
+
+static inline void shadow_pte_table_dtor(struct ptdesc *pt)
+{
+	if (unlikely(pt->pt_shadow))
+		__shadow_pte_table_dtor(pt);
+}
+
+static inline void shadow_pte_table_deposit(struct ptdesc *pt)
+{
+	if (unlikely(pt->pt_shadow))
+		__shadow_pte_table_deposit(pt);
+}
+
+#else /* !CONFIG_SHADOW_PTE */
+
+static inline void shadow_pte_table_ctor(struct ptdesc *pt) { }
+static inline void shadow_pte_table_dtor(struct ptdesc *pt) { }
+static inline void shadow_pte_table_deposit(struct ptdesc *pt) { }
 
 #endif /* CONFIG_SHADOW_PTE */
 #endif /* _LINUX_SHADOW_PTE_H */
