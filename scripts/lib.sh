@@ -108,7 +108,7 @@ kvm_works() { # bzImage
 		(timeout -k 5 20 qemu-system-x86_64 -accel kvm -cpu host -m 256 -display none \
 			-no-reboot -monitor none -serial "file:$log" -kernel "$1" \
 			-append "console=ttyS0 panic=-1 rdinit=/nonexistent" \
-			</dev/null >/dev/null 2>&1) 2>/dev/null || true
+			</dev/null >/dev/null 2>&1 || true) 2>/dev/null
 		grep -aq 'Linux version' "$log" && verdict=yes
 		rm -f "$log"
 		printf '%s\n%s\n' "$boot" "$verdict" >"$cache"

@@ -5,6 +5,7 @@
  */
 #include <linux/debugfs.h>
 #include <linux/export.h>
+#include <linux/hugetlb.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
