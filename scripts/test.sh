@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# make test: KUnit on UML, the assemble/export round trip, both kernels booted
-# with the mm selftests, and the per-case baseline/shadow comparison.
+# make test: KUnit on UML, the assemble/export round trip, three kernels booted
+# with the mm selftests (baseline = pristine, shadow, and the assembled tree
+# with CONFIG_SHADOW_PTE=n), and the per-case comparisons of shadow and of
+# shadow-off against baseline.
 # Ends with "N passed, N failed, N skipped" over every step's cases.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -56,8 +58,9 @@ step kunit-um bash "$TOP/scripts/kunit.sh" | tee "$RESULTS/kunit.summary" || tru
 tally kunit "$RESULTS/kunit.summary"
 runstep kernel-baseline "$RESULTS/build-baseline.log" bash "$TOP/scripts/build-kernel.sh" baseline || finish
 runstep kernel-shadow "$RESULTS/build-shadow.log" bash "$TOP/scripts/build-kernel.sh" shadow || finish
+runstep kernel-shadow-off "$RESULTS/build-shadow-off.log" bash "$TOP/scripts/build-kernel.sh" shadow-off || finish
 runstep userspace "$RESULTS/build-userspace.log" bash "$TOP/scripts/build-userspace.sh" || finish
-for k in baseline shadow; do
+for k in baseline shadow shadow-off; do
 	rc=0
 	step "boot-$k" bash "$TOP/scripts/run-guest.sh" "$k" "$TEST_JOBS" "$RESULTS/$k" || rc=$?
 	# 3: some job returned non-zero; the comparison judges the cases.
@@ -83,4 +86,9 @@ step compare python3 "$TOP/scripts/compare.py" "$RESULTS/baseline/results.txt" \
 	"$RESULTS/shadow/results.txt" "$RESULTS/comparison.md" | tee "$RESULTS/compare.log" || true
 tally selftests "$RESULTS/compare.log"
 echo "comparison table: $RESULTS/comparison.md"
+# The assembled tree with CONFIG_SHADOW_PTE=n must behave exactly like pristine.
+step compare-off python3 "$TOP/scripts/compare.py" "$RESULTS/baseline/results.txt" \
+	"$RESULTS/shadow-off/results.txt" "$RESULTS/comparison-off.md" | tee "$RESULTS/compare-off.log" || true
+tally selftests-shadow-off "$RESULTS/compare-off.log"
+echo "comparison table (CONFIG_SHADOW_PTE=n): $RESULTS/comparison-off.md"
 finish

@@ -448,6 +448,17 @@ static void spte_drain(void)
 	rcu_barrier();
 }
 
+/*
+ * End of a case that left shadow tables attached: unmap them now. The test
+ * mm itself is torn down only after the next case has started, and tables
+ * freed then would move that case's shadow_pte_nr_tables() baseline.
+ */
+static void spte_done(struct kunit *test, unsigned long addr)
+{
+	KUNIT_EXPECT_EQ(test, vm_munmap(addr, SPTE_MAP_LEN), 0);
+	spte_drain();
+}
+
 static void spte_ctor_clears_stale_word(struct kunit *test)
 {
 	struct ptdesc *pt = pagetable_alloc(GFP_KERNEL, 0);
@@ -504,6 +515,7 @@ static void spte_attach_on_first_use(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, spare);
 	shadow_pte_table_free(spare);
 	KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), before + 1);
+	spte_done(test, addr);
 }
 
 static void spte_pointer_in_word4(struct kunit *test)
@@ -526,6 +538,7 @@ static void spte_pointer_in_word4(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, PageTail(page));
 	KUNIT_EXPECT_PTR_EQ(test, (void *)page_folio(page), (void *)page);
 	KUNIT_EXPECT_TRUE(test, folio_test_pgtable(ptdesc_folio(pt)));
+	spte_done(test, addr);
 }
 
 static void spte_freed_on_munmap(struct kunit *test)
@@ -698,6 +711,7 @@ static void spte_pin_fast_backs_out(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, shadow_pte_pin_fast(pt, t, idx, true), -EAGAIN);
 	KUNIT_EXPECT_EQ(test, shadow_pte_read(t, idx), 0U);
 	rcu_read_unlock();
+	spte_done(test, addr);
 }
 
 static void spte_alloc_failure_leaves_nothing(struct kunit *test)
@@ -754,6 +768,7 @@ static void spte_query_reports_each_state(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, shadow_pte_ro(val), 1U);
 	KUNIT_EXPECT_EQ(test, shadow_pte_rw(val), 1U);
 	KUNIT_EXPECT_EQ(test, table[pte_index(addr)], val);
+	spte_done(test, addr);
 }
 
 /*
@@ -894,6 +909,7 @@ static void spte_concurrent_with_early_free(struct kunit *test)
 	t = ptdesc_shadow(pt);
 	if (t)
 		KUNIT_EXPECT_EQ(test, shadow_pte_read(t, idx), 0U);
+	spte_done(test, addr);
 }
 
 static struct kunit_case shadow_pte_table_cases[] = {

@@ -81,11 +81,26 @@ static void expect_answer(const char *what, const char *file, const void *addr,
 			 what, out, want);
 }
 
+/* Fold the per-CPU deltas first, so two reads compare exactly. */
+static void refresh_vmstat(void)
+{
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
+
+	if (fd >= 0) {
+		if (write(fd, "1", 1) < 0)
+			ksft_print_msg("stat_refresh: %s\n", strerror(errno));
+		close(fd);
+	}
+}
+
 static long read_vmstat(const char *name)
 {
 	char key[64];
 	long val;
-	FILE *f = fopen("/proc/vmstat", "r");
+	FILE *f;
+
+	refresh_vmstat();
+	f = fopen("/proc/vmstat", "r");
 
 	if (!f)
 		return -1;
@@ -137,22 +152,70 @@ static void test_no_permission(void)
 			 "unprivileged user -> EACCES\n");
 }
 
+/* debugfs attribute files are not seekable: one open per access. */
+static int knob(const char *val, char *out, size_t len)
+{
+	int fd = open(DIR "/fail_alloc", val ? O_WRONLY : O_RDONLY);
+	ssize_t n;
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (val) {
+		if (write(fd, val, strlen(val)) < 0)
+			ret = -errno;
+	} else {
+		n = read(fd, out, len - 1);
+		if (n < 0)
+			ret = -errno;
+		else
+			out[n] = '\0';
+	}
+	close(fd);
+	return ret;
+}
+
 static void test_fail_alloc_knob(void)
 {
-	char out[64];
-	int fd = open(DIR "/fail_alloc", O_RDWR);
-	bool ok;
+	char out[32] = "";
+	int bad, set, get, reset;
 
-	if (fd < 0) {
-		ksft_test_result_fail("open fail_alloc: %s\n", strerror(errno));
+	bad = knob("abc", NULL, 0);
+	set = knob("3", NULL, 0);
+	get = knob(NULL, out, sizeof(out));
+	reset = knob("0", NULL, 0);
+	ksft_test_result(bad == -EINVAL && !set && !get && atoi(out) == 3 && !reset,
+			 "fail_alloc: \"abc\" -> %s, \"3\" -> %s, reads back %d, reset -> %s\n",
+			 strerror(-bad), strerror(-set), atoi(out), strerror(-reset));
+}
+
+static void test_slabinfo(void)
+{
+	char line[512];
+	unsigned long active, num, objsize, perslab, pages;
+	FILE *f = fopen("/proc/slabinfo", "r");
+
+	if (!f) {
+		ksft_test_result_skip("/proc/slabinfo: %s (needs CONFIG_SLUB_DEBUG)\n",
+				      strerror(errno));
 		return;
 	}
-	ok = write(fd, "abc", 3) < 0 && errno == EINVAL;
-	ok = ok && pwrite(fd, "3", 1, 0) == 1;
-	ok = ok && pread(fd, out, sizeof(out) - 1, 0) > 0 && atoi(out) == 3;
-	ok = ok && pwrite(fd, "0", 1, 0) == 1;
-	close(fd);
-	ksft_test_result(ok, "fail_alloc: rejects \"abc\", reads back 3, resets to 0\n");
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "shadow_pte_table %lu %lu %lu %lu %lu", &active, &num,
+			   &objsize, &perslab, &pages) == 5) {
+			fclose(f);
+			ksft_print_msg("shadow_pte_table: objsize %lu, %lu per %lu-page slab\n",
+				       objsize, perslab, pages);
+			ksft_print_msg("shadow_pte_table: %lu bytes of slab per table\n",
+				       pages * pagesize / perslab);
+			ksft_test_result(objsize >= 2048 + 16,
+					 "/proc/slabinfo lists shadow_pte_table (objsize %lu)\n",
+					 objsize);
+			return;
+		}
+	}
+	fclose(f);
+	ksft_test_result_fail("/proc/slabinfo has no shadow_pte_table cache\n");
 }
 
 int main(void)
@@ -165,7 +228,7 @@ int main(void)
 	ksft_print_header();
 	if (access(DIR, F_OK))
 		ksft_exit_skip("%s missing: no CONFIG_SHADOW_PTE, or no debugfs\n", DIR);
-	ksft_set_plan(19);
+	ksft_set_plan(20);
 
 	tables = read_vmstat("nr_shadow_pte_tables");
 	ksft_test_result(tables >= 0, "/proc/vmstat has nr_shadow_pte_tables (%ld)\n", tables);
@@ -208,6 +271,7 @@ int main(void)
 
 	test_no_permission();
 	test_fail_alloc_knob();
+	test_slabinfo();
 
 	ret = read_vmstat("nr_shadow_pte_tables") == tables;
 	ksft_test_result(ret, "nothing pinned: no shadow table was allocated\n");
