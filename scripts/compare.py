@@ -40,6 +40,10 @@ def parse(path):
             if line.startswith('TAP version'):
                 cur['stream'] += 1
                 continue
+            m = re.match(r'^1\.\.0\s*#\s*SKIP\s*(.*)$', line, re.I)
+            if m:
+                cur['skip_all'] = m.group(1).strip() or '?'
+                continue
             m = re.match(r'^# \[RUN\] (.*)$', line)
             if m:
                 cur['run'] = m.group(1)
@@ -75,6 +79,13 @@ def main():
             fails.append(f'{job}: job did not finish (baseline rc={bj["rc"]}, shadow rc={sj["rc"]})')
             counts['FAIL'] += 1
         if not bj['cases'] and not sj['cases']:
+            why = sj.get('skip_all') or bj.get('skip_all')
+            if why and sj['rc'] is not None:
+                # A whole-job skip ("1..0 # SKIP reason") on both kernels.
+                counts['SKIP'] += 1
+                rows.append((f'{job}#0.0', '(whole job)', 'skip', 'skip', 'SKIP',
+                             'skipped on both: ' + why))
+                continue
             fails.append(f'{job}: no TAP results at all')
             counts['FAIL'] += 1
         for key in sorted(set(bj['cases']) | set(sj['cases'])):
