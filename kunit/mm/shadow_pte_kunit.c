@@ -912,6 +912,142 @@ static void spte_concurrent_with_early_free(struct kunit *test)
 	spte_done(test, addr);
 }
 
+/* Pin the page at @addr through the real GUP slow path. */
+static struct page *spte_gup_pin(struct kunit *test, unsigned long addr,
+				 unsigned int gup_flags, long want)
+{
+	struct page *page = NULL;
+	long ret;
+
+	mmap_read_lock(current->mm);
+	ret = pin_user_pages(addr, 1, gup_flags, &page);
+	mmap_read_unlock(current->mm);
+	KUNIT_EXPECT_EQ(test, ret, want);
+	return ret == 1 ? page : NULL;
+}
+
+static u32 spte_entry_of(struct kunit *test, unsigned long addr)
+{
+	enum shadow_pte_where where;
+	u32 val;
+
+	KUNIT_EXPECT_EQ(test, shadow_pte_query(current->mm, addr, &where, &val, NULL), 0);
+	return where == SHADOW_PTE_ENTRY ? val : 0;
+}
+
+static void spte_gup_pin_counts_and_unpins(struct kunit *test)
+{
+	long before = shadow_pte_nr_tables();
+	unsigned long addr = spte_map(test);
+	struct page *page;
+	u32 ro, rw;
+
+	spte_touch(test, addr);
+	page = spte_gup_pin(test, addr, FOLL_WRITE, 1);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), before + 1);
+	KUNIT_EXPECT_EQ(test, shadow_pte_rw(spte_entry_of(test, addr)), 1U);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(page_folio(page), &ro, &rw), 1L);
+	KUNIT_EXPECT_EQ(test, rw, 1U);
+	/* The neighbour PTE in the same table holds nothing. */
+	KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr + PAGE_SIZE), 0U);
+	unpin_user_page(page);
+	KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr), 0U);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(page_folio(page), &ro, &rw), -ENOENT);
+	spte_done(test, addr);
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), before);
+}
+
+static void spte_gup_ro_rw_and_unpin_order(struct kunit *test)
+{
+	unsigned long addr = spte_map(test);
+	struct page *r, *w;
+	u32 v;
+
+	spte_touch(test, addr);
+	r = spte_gup_pin(test, addr, 0, 1);
+	w = spte_gup_pin(test, addr, FOLL_WRITE, 1);
+	KUNIT_ASSERT_TRUE(test, r && w && r == w);
+	v = spte_entry_of(test, addr);
+	KUNIT_EXPECT_EQ(test, shadow_pte_ro(v), 1U);
+	KUNIT_EXPECT_EQ(test, shadow_pte_rw(v), 1U);
+	/* Unpin cannot tell the two apart: R/O goes first, R/W stays. */
+	unpin_user_page(w);
+	v = spte_entry_of(test, addr);
+	KUNIT_EXPECT_EQ(test, shadow_pte_ro(v), 0U);
+	KUNIT_EXPECT_EQ(test, shadow_pte_rw(v), 1U);
+	unpin_user_page(r);
+	KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr), 0U);
+	spte_done(test, addr);
+}
+
+static void spte_zap_detaches_pins(struct kunit *test)
+{
+	long before = shadow_pte_nr_tables();
+	unsigned long addr = spte_map(test);
+	struct page *page;
+	u32 ro, rw;
+
+	spte_touch(test, addr);
+	page = spte_gup_pin(test, addr, FOLL_WRITE, 1);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	get_page(page);		/* look at the record after the unpin too */
+	KUNIT_ASSERT_EQ(test, vm_munmap(addr, SPTE_MAP_LEN), 0);
+	spte_drain();
+	/* The PTE and its table are gone; the pin is not, and stays counted. */
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), before);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(page_folio(page), &ro, &rw), 0L);
+	KUNIT_EXPECT_EQ(test, rw, 1U);
+	KUNIT_EXPECT_TRUE(test, folio_maybe_dma_pinned(page_folio(page)));
+	unpin_user_page(page);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(page_folio(page), &ro, &rw), -ENOENT);
+	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(page_folio(page)));
+	put_page(page);
+}
+
+static void spte_folio_add_pin_is_counted(struct kunit *test)
+{
+	unsigned long addr = spte_map(test);
+	struct page *page;
+	u32 v;
+
+	spte_touch(test, addr);
+	page = spte_gup_pin(test, addr, 0, 1);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	folio_add_pin(page_folio(page));
+	v = spte_entry_of(test, addr);
+	KUNIT_EXPECT_EQ(test, shadow_pte_ro(v) + shadow_pte_rw(v), 2U);
+	unpin_user_page(page);
+	unpin_user_page(page);
+	KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr), 0U);
+	spte_done(test, addr);
+}
+
+static void spte_gup_alloc_failure_fails_pin(struct kunit *test)
+{
+	long before = shadow_pte_nr_tables();
+	unsigned long addr = spte_map(test);
+	enum shadow_pte_where where;
+	struct page *page;
+	u32 val;
+
+	spte_touch(test, addr);
+	shadow_pte_fail_next_allocs(1);
+	page = spte_gup_pin(test, addr, FOLL_WRITE, -ENOMEM);
+	shadow_pte_fail_next_allocs(0);
+	KUNIT_EXPECT_NULL(test, page);
+	KUNIT_EXPECT_EQ(test, shadow_pte_query(current->mm, addr, &where, &val, NULL), 0);
+	KUNIT_EXPECT_EQ(test, where, SHADOW_PTE_NO_SHADOW);
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), before);
+	/* The failed pin was dropped: after one real pin and unpin, none is left. */
+	page = spte_gup_pin(test, addr, FOLL_WRITE, 1);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_EQ(test, shadow_pte_rw(spte_entry_of(test, addr)), 1U);
+	unpin_user_page(page);
+	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(page_folio(page)));
+	spte_done(test, addr);
+}
+
 static struct kunit_case shadow_pte_table_cases[] = {
 	KUNIT_CASE(spte_ctor_clears_stale_word),
 	KUNIT_CASE(spte_none_before_first_use),
@@ -925,6 +1061,11 @@ static struct kunit_case shadow_pte_table_cases[] = {
 	KUNIT_CASE(spte_pin_fast_backs_out),
 	KUNIT_CASE(spte_alloc_failure_leaves_nothing),
 	KUNIT_CASE(spte_query_reports_each_state),
+	KUNIT_CASE(spte_gup_pin_counts_and_unpins),
+	KUNIT_CASE(spte_gup_ro_rw_and_unpin_order),
+	KUNIT_CASE(spte_zap_detaches_pins),
+	KUNIT_CASE(spte_folio_add_pin_is_counted),
+	KUNIT_CASE(spte_gup_alloc_failure_fails_pin),
 	KUNIT_CASE_SLOW(spte_concurrent_with_early_free),
 	{}
 };

@@ -5,6 +5,7 @@
  */
 #include <linux/debugfs.h>
 #include <linux/export.h>
+#include <linux/hash.h>
 #include <linux/hugetlb.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
@@ -36,8 +37,42 @@ static_assert(offsetof(struct ptdesc, pt_shadow) != offsetof(struct ptdesc, pt_r
 static_assert(offsetof(struct ptdesc, pt_shadow) != offsetof(struct ptdesc, pmd_huge_pte));
 static_assert(sizeof_field(struct ptdesc, pt_shadow) == sizeof_field(struct page, index));
 
+/*
+ * Pin records: one per counted folio (see "Which pins are counted" in the
+ * header), hashed by folio. The bucket lock is taken with IRQs off, as
+ * unpin runs in any context; it nests inside the PTL, never around it.
+ */
+struct shadow_pte_pin {
+	struct hlist_node node;
+	struct folio *folio;
+	struct ptdesc *pt;	/* the PTE table; NULL once detached */
+	unsigned int idx;	/* the PTE's index in it */
+	unsigned int ro, rw;	/* outstanding pins, also in the entry if attached */
+};
+
+#define SPTE_PIN_HASH_BITS	10
+
+static struct spte_bucket {
+	spinlock_t lock;
+	struct hlist_head head;
+} spte_pins[1 << SPTE_PIN_HASH_BITS];
+
+static struct kmem_cache *shadow_pte_pin_cache __ro_after_init;
+/* Live pin records: unpin skips the hash entirely while this is 0. */
+atomic_long_t shadow_pte_live_pins = ATOMIC_LONG_INIT(0);
+EXPORT_SYMBOL_GPL(shadow_pte_live_pins);
+
 static int __init shadow_pte_init(void)
 {
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(spte_pins); i++) {
+		spin_lock_init(&spte_pins[i].lock);
+		INIT_HLIST_HEAD(&spte_pins[i].head);
+	}
+	shadow_pte_pin_cache = KMEM_CACHE(shadow_pte_pin, SLAB_ACCOUNT);
+	if (!shadow_pte_pin_cache)
+		return -ENOMEM;
 	/*
 	 * Own cache, so /proc/slabinfo shows the cost; SLAB_ACCOUNT charges the
 	 * tables to the memcg of the allocating task, as page tables are.
@@ -204,10 +239,26 @@ EXPORT_SYMBOL_GPL(shadow_pte_free_if_empty);
  * its entries describe nothing; free the shadow after a grace period, as
  * GUP-fast may still be looking at the table (see the header).
  */
+static void spte_detach_table(struct ptdesc *pt);
+
 void __shadow_pte_table_dtor(struct ptdesc *pt)
 {
 	struct shadow_pte_table *t = pt->pt_shadow;
+	unsigned int i;
 
+	/*
+	 * Zap detaches the pins of every PTE it clears, so pins here mean a
+	 * path cleared a pinned PTE without telling us. Detach whatever
+	 * records still point at this table before it goes away.
+	 */
+	for (i = 0; i < PTRS_PER_PTE; i++) {
+		if (shadow_pte_pinned(atomic_read(&t->ent[i]))) {
+			WARN_ONCE(1, "shadow_pte: PTE table freed with pins (entry %u: %#x)\n",
+				  i, atomic_read(&t->ent[i]));
+			spte_detach_table(pt);
+			break;
+		}
+	}
 	WRITE_ONCE(pt->pt_shadow, NULL);
 	shadow_pte_table_free_rcu(t);
 }
@@ -443,6 +494,352 @@ int shadow_pte_fork_entry(struct shadow_pte_table *dst, unsigned int didx,
 	return 0;
 }
 EXPORT_SYMBOL_GPL(shadow_pte_fork_entry);
+
+static struct spte_bucket *spte_bucket(const struct folio *folio)
+{
+	return &spte_pins[hash_ptr(folio, SPTE_PIN_HASH_BITS)];
+}
+
+static struct shadow_pte_pin *spte_pin_find(struct spte_bucket *b,
+					    const struct folio *folio)
+{
+	struct shadow_pte_pin *p;
+
+	hlist_for_each_entry(p, &b->head, node)
+		if (p->folio == folio)
+			return p;
+	return NULL;
+}
+
+static void spte_pin_free(struct shadow_pte_pin *p)
+{
+	hlist_del(&p->node);
+	atomic_long_dec(&shadow_pte_live_pins);
+	kmem_cache_free(shadow_pte_pin_cache, p);
+}
+
+/* Rare: detach every record that points at @pt's table (or one slot of it). */
+static void spte_detach_slots(struct ptdesc *pt, int idx)
+{
+	struct shadow_pte_pin *p;
+	unsigned long flags;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(spte_pins); i++) {
+		spin_lock_irqsave(&spte_pins[i].lock, flags);
+		hlist_for_each_entry(p, &spte_pins[i].head, node)
+			if (p->pt == pt && (idx < 0 || p->idx == idx))
+				p->pt = NULL;
+		spin_unlock_irqrestore(&spte_pins[i].lock, flags);
+	}
+}
+
+static void spte_detach_table(struct ptdesc *pt)
+{
+	spte_detach_slots(pt, -1);
+}
+
+/*
+ * Make the attached entry's counts those of its record (bucket lock held),
+ * saturated at SHADOW_PTE_COUNT_MAX: an entry may stay above the truth for a
+ * record beyond the limit, never below it.
+ */
+static void spte_sync_entry(struct shadow_pte_pin *p)
+{
+	struct shadow_pte_table *t = READ_ONCE(p->pt->pt_shadow);
+	u32 counts;
+	int old;
+
+	if (WARN_ONCE(!t, "shadow_pte: pin record of a table without shadow\n"))
+		return;
+	counts = (min(p->ro, SHADOW_PTE_COUNT_MAX) << SHADOW_PTE_RO_SHIFT) |
+		 (min(p->rw, SHADOW_PTE_COUNT_MAX) << SHADOW_PTE_RW_SHIFT);
+	old = atomic_read(&t->ent[p->idx]);
+	while (!atomic_try_cmpxchg(&t->ent[p->idx], &old,
+				   ((u32)old & ~(SHADOW_PTE_RO_MASK | SHADOW_PTE_RW_MASK)) | counts))
+		;
+}
+
+/**
+ * shadow_pte_prealloc_fill - allocate what a pin or a PTE move may need
+ * @pa: the preallocation; members already set are kept
+ * @pin: also a pin record
+ *
+ * Called without the PTL (GFP_KERNEL). Return: 0 or -ENOMEM.
+ */
+int shadow_pte_prealloc_fill(struct shadow_pte_prealloc *pa, bool pin)
+{
+	if (!pa->table)
+		pa->table = shadow_pte_table_alloc(GFP_KERNEL);
+	if (!pa->table)
+		return -ENOMEM;
+	if (pin && !pa->pin)
+		pa->pin = kmem_cache_zalloc(shadow_pte_pin_cache, GFP_KERNEL);
+	return pin && !pa->pin ? -ENOMEM : 0;
+}
+EXPORT_SYMBOL_GPL(shadow_pte_prealloc_fill);
+
+/**
+ * shadow_pte_prealloc_free - free what a preallocation did not use
+ * @pa: the preallocation
+ */
+void shadow_pte_prealloc_free(struct shadow_pte_prealloc *pa)
+{
+	shadow_pte_table_free(pa->table);
+	if (pa->pin)
+		kmem_cache_free(shadow_pte_pin_cache, pa->pin);
+	pa->table = NULL;
+	pa->pin = NULL;
+}
+EXPORT_SYMBOL_GPL(shadow_pte_prealloc_free);
+
+/**
+ * shadow_pte_gup_pin - count a FOLL_PIN pin of @folio through PTE @idx
+ * @pt: the PTE table's ptdesc; its PTL is held
+ * @idx: the PTE's index
+ * @folio: the folio it maps, already pinned by try_grab_folio()
+ * @write: FOLL_WRITE
+ * @pa: preallocation, used and cleared as needed
+ *
+ * Return: 0; -EAGAIN if a table or record is needed and @pa lacks it (drop
+ * the PTL, shadow_pte_prealloc_fill(), retry); -EOVERFLOW at the count
+ * limit; -EBUSY if the folio's record is attached to another slot (a bug,
+ * warned once). On error nothing was counted; the caller drops its pin.
+ */
+int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
+		       struct folio *folio, bool write,
+		       struct shadow_pte_prealloc *pa)
+{
+	struct shadow_pte_table *t = shadow_pte_attach(pt, &pa->table);
+	struct spte_bucket *b = spte_bucket(folio);
+	struct shadow_pte_pin *p;
+	unsigned long flags;
+	int ret;
+
+	if (!t)
+		return -EAGAIN;
+	spin_lock_irqsave(&b->lock, flags);
+	p = spte_pin_find(b, folio);
+	if (!p) {
+		p = pa->pin;
+		if (!p) {
+			spin_unlock_irqrestore(&b->lock, flags);
+			return -EAGAIN;
+		}
+		pa->pin = NULL;
+		p->folio = folio;
+		p->pt = pt;
+		p->idx = idx;
+		p->ro = 0;
+		p->rw = 0;
+		hlist_add_head(&p->node, &b->head);
+		atomic_long_inc(&shadow_pte_live_pins);
+	} else if (p->pt != pt || p->idx != idx) {
+		if (p->pt) {
+			spin_unlock_irqrestore(&b->lock, flags);
+			WARN_ONCE(1, "shadow_pte: folio pinned through two PTEs\n");
+			return -EBUSY;
+		}
+		/*
+		 * Detached pins of a folio that is mapped again: the slot takes
+		 * them all. Over-counting is safe, losing them is not.
+		 */
+		p->pt = pt;
+		p->idx = idx;
+		spte_sync_entry(p);
+	}
+	ret = shadow_pte_pin(t, idx, write);
+	if (!ret) {
+		if (write)
+			p->rw++;
+		else
+			p->ro++;
+	} else if (!p->ro && !p->rw) {
+		/* A fresh record that counts nothing: back to @pa. */
+		hlist_del(&p->node);
+		atomic_long_dec(&shadow_pte_live_pins);
+		pa->pin = p;
+	}
+	spin_unlock_irqrestore(&b->lock, flags);
+	if (!ret)
+		count_vm_event(SHADOW_PTE_PIN);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(shadow_pte_gup_pin);
+
+/*
+ * @refs FOLL_PIN references of a counted folio are dropped, from any
+ * context. Pins the record does not know (none should exist) are ignored.
+ */
+void __shadow_pte_unpin_folio(struct folio *folio, int refs)
+{
+	struct spte_bucket *b = spte_bucket(folio);
+	struct shadow_pte_pin *p;
+	unsigned long flags;
+
+	spin_lock_irqsave(&b->lock, flags);
+	p = spte_pin_find(b, folio);
+	if (!p) {
+		spin_unlock_irqrestore(&b->lock, flags);
+		return;
+	}
+	for (; refs > 0 && (p->ro || p->rw); refs--) {
+		/* R/O first: see the header. */
+		if (p->ro)
+			p->ro--;
+		else
+			p->rw--;
+		count_vm_event(SHADOW_PTE_UNPIN);
+	}
+	if (p->pt)
+		spte_sync_entry(p);
+	if (!p->ro && !p->rw)
+		spte_pin_free(p);
+	spin_unlock_irqrestore(&b->lock, flags);
+}
+EXPORT_SYMBOL_GPL(__shadow_pte_unpin_folio);
+
+/*
+ * folio_add_pin(): one more pin on an already pinned folio, without a PTE
+ * walk (fs/direct-io.c). If its pins are counted, count this one with them,
+ * so the record stays equal to the folio's pins and its unpin finds it.
+ */
+void __shadow_pte_add_pin(struct folio *folio)
+{
+	struct spte_bucket *b = spte_bucket(folio);
+	struct shadow_pte_pin *p;
+	unsigned long flags;
+
+	spin_lock_irqsave(&b->lock, flags);
+	p = spte_pin_find(b, folio);
+	if (p) {
+		/* Counted as R/W: an over-stated R/W count is the safe side. */
+		p->rw++;
+		if (p->pt)
+			spte_sync_entry(p);
+	}
+	spin_unlock_irqrestore(&b->lock, flags);
+}
+EXPORT_SYMBOL_GPL(__shadow_pte_add_pin);
+
+/*
+ * zap: @nr PTEs from index @idx of @pt, which mapped @folio, are cleared
+ * (PTL held). Their entries go; pins they held stay with the folio's record,
+ * detached, until they are unpinned.
+ */
+void __shadow_pte_zap(struct ptdesc *pt, unsigned int idx, unsigned int nr,
+		      struct folio *folio)
+{
+	struct shadow_pte_table *t = pt->pt_shadow;
+	struct spte_bucket *b = spte_bucket(folio);
+	struct shadow_pte_pin *p;
+	unsigned long flags;
+	unsigned int i;
+	bool pinned = false;
+
+	for (i = idx; i < idx + nr && i < PTRS_PER_PTE; i++)
+		pinned |= shadow_pte_pinned(atomic_xchg(&t->ent[i], 0));
+	if (!pinned)
+		return;
+	spin_lock_irqsave(&b->lock, flags);
+	p = spte_pin_find(b, folio);
+	if (p && p->pt == pt && p->idx >= idx && p->idx < idx + nr) {
+		p->pt = NULL;
+		count_vm_event(SHADOW_PTE_PIN_DETACH);
+		pinned = false;
+	}
+	spin_unlock_irqrestore(&b->lock, flags);
+	if (!pinned)
+		return;
+	/* Counts without a record of this folio: find whoever points here. */
+	for (i = idx; i < idx + nr && i < PTRS_PER_PTE; i++)
+		spte_detach_slots(pt, i);
+}
+EXPORT_SYMBOL_GPL(__shadow_pte_zap);
+
+/* mremap: the destination table gets a shadow table if it has none. */
+int __shadow_pte_move_prepare(struct ptdesc *new_pt,
+			      struct shadow_pte_prealloc *pa)
+{
+	return shadow_pte_attach(new_pt, &pa->table) ? 0 : -EAGAIN;
+}
+EXPORT_SYMBOL_GPL(__shadow_pte_move_prepare);
+
+/*
+ * mremap move_ptes(): entry @oidx of @old_pt follows its PTE, now @pte, to
+ * entry @nidx of @new_pt (both PTLs held; __shadow_pte_move_prepare() gave
+ * @new_pt a shadow table). The folio's pin record follows too.
+ */
+void __shadow_pte_move(struct ptdesc *old_pt, unsigned int oidx,
+		       struct ptdesc *new_pt, unsigned int nidx, pte_t pte)
+{
+	struct shadow_pte_table *nt = new_pt->pt_shadow;
+	struct folio *folio = NULL;
+	struct spte_bucket *b;
+	struct shadow_pte_pin *p;
+	unsigned long flags;
+	u32 v;
+
+	v = atomic_xchg(&old_pt->pt_shadow->ent[oidx], 0);
+	if (!v)
+		return;
+	if (WARN_ON_ONCE(!nt)) {
+		/* Nowhere to move the pins: the records must not point here. */
+		if (shadow_pte_pinned(v))
+			spte_detach_slots(old_pt, oidx);
+		return;
+	}
+	shadow_pte_merge(&nt->ent[nidx], v);
+	if (!shadow_pte_pinned(v))
+		return;
+	if (pte_present(pte))
+		folio = page_folio(pte_page(pte));
+	if (folio) {
+		b = spte_bucket(folio);
+		spin_lock_irqsave(&b->lock, flags);
+		p = spte_pin_find(b, folio);
+		if (p && p->pt == old_pt && p->idx == oidx) {
+			p->pt = new_pt;
+			p->idx = nidx;
+			folio = NULL;
+		}
+		spin_unlock_irqrestore(&b->lock, flags);
+	}
+	/* No record found by folio: never leave one pointing at the old slot. */
+	if (folio || !pte_present(pte))
+		spte_detach_slots(old_pt, oidx);
+}
+EXPORT_SYMBOL_GPL(__shadow_pte_move);
+
+/**
+ * shadow_pte_pin_count - the outstanding counted pins of @folio
+ * @folio: the folio
+ * @ro: R/O pins in its record
+ * @rw: R/W pins in its record
+ *
+ * Return: 1 if the record is attached to a PTE, 0 if detached, -ENOENT if
+ * the folio has no record.
+ */
+long shadow_pte_pin_count(struct folio *folio, u32 *ro, u32 *rw)
+{
+	struct spte_bucket *b = spte_bucket(folio);
+	struct shadow_pte_pin *p;
+	unsigned long flags;
+	long ret = -ENOENT;
+
+	*ro = 0;
+	*rw = 0;
+	spin_lock_irqsave(&b->lock, flags);
+	p = spte_pin_find(b, folio);
+	if (p) {
+		*ro = p->ro;
+		*rw = p->rw;
+		ret = !!p->pt;
+	}
+	spin_unlock_irqrestore(&b->lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(shadow_pte_pin_count);
 
 /**
  * shadow_pte_query - find the shadow entry of a user address

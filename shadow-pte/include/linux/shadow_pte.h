@@ -84,12 +84,48 @@
  * Kernel page tables (init_mm) never run the constructor: never use these
  * helpers on them.
  *
+ * Which pins are counted
+ * ----------------------
+ * FOLL_PIN pins of order-0 anonymous folios, taken through a PTE, by the
+ * GUP slow path (follow_page_pte(), under the PTL). While such a folio is
+ * pinned exactly one PTE maps it: a pinned anonymous page is
+ * PageAnonExclusive, fork copies it instead of sharing it, and swap-out,
+ * migration, KSM and khugepaged refuse it. So "the pins of this folio" and
+ * "the pins counted in its PTE's entry" are the same number, and every
+ * reader decides from the entry. GUP-fast does not count: for such a folio
+ * it hands the page to the slow path (event shadow_pte_gup_fast_fallback).
+ * Large folios keep their exact folio-wide _pincount, which stays the
+ * authority for them, as for file, shmem, hugetlb and PMD/PUD-mapped pins:
+ * none of those is counted here, and shadow_pte_tracks() says which is which.
+ *
+ * Unpin is given only a page, from any context (bio completion runs in
+ * hardirq), so each counted folio has a pin record in a hash keyed by the
+ * folio, under an IRQ-safe bucket lock: the outstanding R/O and R/W counts
+ * and the (ptdesc, index) slot that holds them. unpin_user_page() and
+ * friends find the record without the PTL or any sleeping lock and
+ * decrement both. Whoever clears or moves a pinned PTE (zap, mremap, a
+ * table freed with pins in it) retargets or detaches the record under the
+ * PTL; a detached record keeps counting its outstanding pins, so a later
+ * unpin never touches a slot that another page now occupies. The unpin
+ * API cannot say whether a pin was R/O or R/W: when an entry holds both,
+ * an unpin takes the R/O count first, so the R/W count can only be over-
+ * stated (the conservative direction), never the total.
+ *
  * Memory accounting: the tables come from the "shadow_pte_table" kmem_cache
  * (see /proc/slabinfo), charged to the allocating task's memcg like page
  * tables; /proc/vmstat has nr_shadow_pte_tables (live tables, including
  * ones waiting for their RCU grace period), shadow_pte_alloc and
  * shadow_pte_alloc_fail.
  */
+#ifndef _LINUX_SHADOW_PTE_H
+/*
+ * linux/mm.h includes this header just before pagetable_pte_ctor(), where
+ * everything used below (folio flags, virt_to_ptdesc()) is defined. A file
+ * that includes this header first goes through linux/mm.h here, which comes
+ * back to this header at that point; the second pass below is then a no-op.
+ */
+#include <linux/mm.h>
+#endif
 #ifndef _LINUX_SHADOW_PTE_H
 #define _LINUX_SHADOW_PTE_H
 
@@ -141,6 +177,12 @@ static inline bool shadow_pte_pinned(u32 v)
 static inline bool shadow_pte_special(u32 v)
 {
 	return v & SHADOW_PTE_SPECIAL;
+}
+
+/* Index of the PTE at @ptep within its table. */
+static inline unsigned int shadow_pte_slot(const pte_t *ptep)
+{
+	return ((unsigned long)ptep & ~PAGE_MASK) / sizeof(pte_t);
 }
 
 #ifdef CONFIG_SHADOW_PTE
@@ -195,6 +237,112 @@ enum shadow_pte_where {
 int shadow_pte_query(struct mm_struct *mm, unsigned long addr,
 		     enum shadow_pte_where *where, u32 *val, u32 *table);
 
+/* Pins counted per PTE (see "Which pins are counted" above). */
+struct shadow_pte_pin;
+
+/* What a pin may need, allocated with GFP_KERNEL before taking the PTL. */
+struct shadow_pte_prealloc {
+	struct shadow_pte_table *table;
+	struct shadow_pte_pin *pin;
+};
+
+extern atomic_long_t shadow_pte_live_pins;
+
+int shadow_pte_prealloc_fill(struct shadow_pte_prealloc *pa, bool pin);
+void shadow_pte_prealloc_free(struct shadow_pte_prealloc *pa);
+int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
+		       struct folio *folio, bool write,
+		       struct shadow_pte_prealloc *pa);
+void __shadow_pte_unpin_folio(struct folio *folio, int refs);
+void __shadow_pte_add_pin(struct folio *folio);
+void __shadow_pte_zap(struct ptdesc *pt, unsigned int idx, unsigned int nr,
+		      struct folio *folio);
+int __shadow_pte_move_prepare(struct ptdesc *new_pt,
+			      struct shadow_pte_prealloc *pa);
+void __shadow_pte_move(struct ptdesc *old_pt, unsigned int oidx,
+		       struct ptdesc *new_pt, unsigned int nidx, pte_t pte);
+long shadow_pte_pin_count(struct folio *folio, u32 *ro, u32 *rw);
+
+/* Is @folio's FOLL_PIN state kept in shadow entries (order-0 anon)? */
+static inline bool shadow_pte_tracks(const struct folio *folio)
+{
+	return folio_test_anon(folio) && !folio_test_large(folio);
+}
+
+/* The entry of the PTE at @ptep, or 0 when its table has no shadow table. */
+static inline u32 shadow_pte_entry(const pte_t *ptep)
+{
+	struct shadow_pte_table *t = ptdesc_shadow(virt_to_ptdesc(ptep));
+
+	return t ? atomic_read(&t->ent[shadow_pte_slot(ptep)]) : 0;
+}
+
+/*
+ * do_wp_page() on a page that is not PageAnonExclusive: a PTE whose entry
+ * holds pins maps a page that is exclusive by construction, reuse it.
+ */
+static inline bool shadow_pte_wp_reuse(const pte_t *ptep)
+{
+	if (likely(!shadow_pte_pinned(shadow_pte_entry(ptep))))
+		return false;
+	count_vm_event(SHADOW_PTE_WP_REUSE);
+	return true;
+}
+
+/* GUP-fast handed a counted folio to the slow path. */
+static inline void shadow_pte_gup_fast_fallback(void)
+{
+	count_vm_event(SHADOW_PTE_GUP_FAST_FALLBACK);
+}
+
+/* A FOLL_PIN reference to @folio is being dropped: uncount it. */
+static inline void shadow_pte_unpin_folio(struct folio *folio, int refs)
+{
+	if (shadow_pte_tracks(folio) && atomic_long_read(&shadow_pte_live_pins))
+		__shadow_pte_unpin_folio(folio, refs);
+}
+
+/* folio_add_pin(): one more pin on a folio that is already pinned. */
+static inline void shadow_pte_add_pin(struct folio *folio)
+{
+	if (shadow_pte_tracks(folio) && atomic_long_read(&shadow_pte_live_pins))
+		__shadow_pte_add_pin(folio);
+}
+
+/* @nr PTEs from @ptep that mapped @folio are being cleared (PTL held). */
+static inline void shadow_pte_zap(pte_t *ptep, unsigned int nr,
+				  struct folio *folio)
+{
+	struct ptdesc *pt = virt_to_ptdesc(ptep);
+
+	if (unlikely(ptdesc_shadow(pt)))
+		__shadow_pte_zap(pt, shadow_pte_slot(ptep), nr, folio);
+}
+
+/*
+ * mremap: before moving PTEs from @old_ptep's table to @new_ptep's (both
+ * PTLs held), make sure the destination has a shadow table if the source
+ * has one. -EAGAIN: drop the locks, shadow_pte_prealloc_fill() and retry.
+ */
+static inline int shadow_pte_move_prepare(pte_t *old_ptep, pte_t *new_ptep,
+					  struct shadow_pte_prealloc *pa)
+{
+	if (likely(!ptdesc_shadow(virt_to_ptdesc(old_ptep))))
+		return 0;
+	return __shadow_pte_move_prepare(virt_to_ptdesc(new_ptep), pa);
+}
+
+/* mremap: the PTE @pte moved from @old_ptep to @new_ptep (both PTLs held). */
+static inline void shadow_pte_move(pte_t *old_ptep, pte_t *new_ptep, pte_t pte)
+{
+	struct ptdesc *old_pt = virt_to_ptdesc(old_ptep);
+
+	if (unlikely(ptdesc_shadow(old_pt)))
+		__shadow_pte_move(old_pt, shadow_pte_slot(old_ptep),
+				  virt_to_ptdesc(new_ptep),
+				  shadow_pte_slot(new_ptep), pte);
+}
+
 /* Constructor/destructor/deposit hooks: a store, or a NULL test. */
 static inline void shadow_pte_table_ctor(struct ptdesc *pt)
 {
@@ -215,6 +363,25 @@ static inline void shadow_pte_table_deposit(struct ptdesc *pt)
 
 #else /* !CONFIG_SHADOW_PTE */
 
+struct shadow_pte_prealloc { };
+
+static inline bool shadow_pte_tracks(const struct folio *folio) { return false; }
+static inline u32 shadow_pte_entry(const pte_t *ptep) { return 0; }
+static inline bool shadow_pte_wp_reuse(const pte_t *ptep) { return false; }
+static inline int shadow_pte_prealloc_fill(struct shadow_pte_prealloc *pa,
+					   bool pin) { return 0; }
+static inline void shadow_pte_prealloc_free(struct shadow_pte_prealloc *pa) { }
+static inline int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
+				     struct folio *folio, bool write,
+				     struct shadow_pte_prealloc *pa) { return 0; }
+static inline void shadow_pte_gup_fast_fallback(void) { }
+static inline void shadow_pte_unpin_folio(struct folio *folio, int refs) { }
+static inline void shadow_pte_add_pin(struct folio *folio) { }
+static inline void shadow_pte_zap(pte_t *ptep, unsigned int nr,
+				  struct folio *folio) { }
+static inline int shadow_pte_move_prepare(pte_t *old_ptep, pte_t *new_ptep,
+					  struct shadow_pte_prealloc *pa) { return 0; }
+static inline void shadow_pte_move(pte_t *old_ptep, pte_t *new_ptep, pte_t pte) { }
 static inline void shadow_pte_table_ctor(struct ptdesc *pt) { }
 static inline void shadow_pte_table_dtor(struct ptdesc *pt) { }
 static inline void shadow_pte_table_deposit(struct ptdesc *pt) { }

@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Shadow-PTE pin counts, read back through debugfs: pins taken with
+ * gup_test's long-term ioctls and with io_uring fixed buffers show up in the
+ * entry of the PTE they went through (R/O and R/W apart), go away on unpin,
+ * follow the PTE through mremap, detach on munmap and stay with the parent
+ * at fork. The fork cases also run on the page-bit kernel, each with the
+ * answer that scheme gives:
+ *   - a pinned page is copied for the child in both schemes;
+ *   - an unpinned page with more than GUP_PIN_COUNTING_BIAS references
+ *     (vmsplice into many pipes) in a process that has pinned before is
+ *     copied by the page-bit scheme (refcount guess) and shared by shadow.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/io_uring.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include "../../../../mm/gup_test.h"
+#include "../kselftest.h"
+
+#define DIR		"/sys/kernel/debug/shadow_pte"
+#define GUP_TEST	"/sys/kernel/debug/gup_test"
+#define PMD_SZ		(2UL << 20)
+#define NR_PIPES	1100	/* > GUP_PIN_COUNTING_BIAS (1024) references */
+
+static long pagesize;
+static bool shadow;
+static int gup_fd = -1;
+
+struct entry {
+	bool present;	/* the PTE table has a shadow table */
+	unsigned int ro, rw;
+};
+
+/* The shadow entry of @addr in process @pid; false if the query failed. */
+static bool query(pid_t pid, const void *addr, struct entry *e)
+{
+	char req[64], out[512], *p;
+	ssize_t n;
+	int fd;
+
+	memset(e, 0, sizeof(*e));
+	fd = open(DIR "/entry", O_RDWR);
+	if (fd < 0)
+		return false;
+	snprintf(req, sizeof(req), "%d %p", pid, addr);
+	if (write(fd, req, strlen(req)) < 0) {
+		close(fd);
+		return false;
+	}
+	n = read(fd, out, sizeof(out) - 1);
+	close(fd);
+	if (n < 0)
+		return false;
+	out[n] = '\0';
+	p = strstr(out, " ro ");
+	if (p) {
+		e->present = true;
+		if (sscanf(p, " ro %u rw %u", &e->ro, &e->rw) != 2)
+			return false;
+	}
+	return true;
+}
+
+static bool expect_entry(const char *what, pid_t pid, const void *addr,
+			 unsigned int ro, unsigned int rw)
+{
+	struct entry e;
+	bool ok = query(pid, addr, &e) && e.ro == ro && e.rw == rw;
+
+	ksft_test_result(ok, "%s: ro %u rw %u (want ro %u rw %u)\n", what, e.ro,
+			 e.rw, ro, rw);
+	return ok;
+}
+
+static long read_vmstat(const char *name)
+{
+	char key[64];
+	long val;
+	FILE *f;
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
+
+	if (fd >= 0) {
+		if (write(fd, "1", 1) < 0)
+			ksft_print_msg("stat_refresh: %s\n", strerror(errno));
+		close(fd);
+	}
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", key, &val) == 2) {
+		if (!strcmp(key, name)) {
+			fclose(f);
+			return val;
+		}
+	}
+	fclose(f);
+	return -1;
+}
+
+/* Shadow tables are freed after an RCU grace period: wait up to 2 s. */
+static long settle_tables(long want)
+{
+	long now = read_vmstat("nr_shadow_pte_tables");
+	int i;
+
+	for (i = 0; i < 200 && now != want; i++) {
+		usleep(10000);
+		now = read_vmstat("nr_shadow_pte_tables");
+	}
+	return now;
+}
+
+static int longterm_start(void *addr, unsigned long size, bool write, bool fast)
+{
+	struct pin_longterm_test args = {
+		.addr = (uintptr_t)addr,
+		.size = size,
+		.flags = (write ? PIN_LONGTERM_TEST_FLAG_USE_WRITE : 0) |
+			 (fast ? PIN_LONGTERM_TEST_FLAG_USE_FAST : 0),
+	};
+
+	return ioctl(gup_fd, PIN_LONGTERM_TEST_START, &args) ? -errno : 0;
+}
+
+static void longterm_stop(void)
+{
+	if (ioctl(gup_fd, PIN_LONGTERM_TEST_STOP))
+		ksft_print_msg("PIN_LONGTERM_TEST_STOP: %s\n", strerror(errno));
+}
+
+/* An io_uring instance with @nr fixed buffers, all the page at @addr. */
+static int uring_pin(void *addr, unsigned int nr)
+{
+	struct io_uring_params p = { 0 };
+	struct iovec iov[64];
+	unsigned int i;
+	int fd;
+
+	if (nr > 64)
+		return -EINVAL;
+	fd = syscall(__NR_io_uring_setup, 4, &p);
+	if (fd < 0)
+		return -errno;
+	for (i = 0; i < nr; i++) {
+		iov[i].iov_base = addr;
+		iov[i].iov_len = pagesize;
+	}
+	if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, iov, nr)) {
+		i = errno;
+		close(fd);
+		return -i;
+	}
+	return fd;
+}
+
+static void uring_unpin(int fd)
+{
+	if (syscall(__NR_io_uring_register, fd, IORING_UNREGISTER_BUFFERS, NULL, 0))
+		ksft_print_msg("IORING_UNREGISTER_BUFFERS: %s\n", strerror(errno));
+	close(fd);
+}
+
+/* A private anonymous 2 MiB window at a PMD boundary, never THP-backed. */
+static char *window(void)
+{
+	char *area = mmap(NULL, 2 * PMD_SZ, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *w;
+
+	if (area == MAP_FAILED)
+		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
+	w = (char *)(((uintptr_t)area + PMD_SZ - 1) & ~(PMD_SZ - 1));
+	if (w != area)
+		munmap(area, w - area);
+	munmap(w + PMD_SZ, area + PMD_SZ - w);
+	madvise(w, PMD_SZ, MADV_NOHUGEPAGE);
+	memset(w, 0x5a, PMD_SZ);
+	return w;
+}
+
+static uint64_t pfn_of(const void *addr)
+{
+	uint64_t ent = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &ent, sizeof(ent),
+		  (uintptr_t)addr / pagesize * sizeof(ent)) != sizeof(ent))
+		ent = 0;
+	close(fd);
+	return ent & ((1ULL << 55) - 1);
+}
+
+static void test_gup_test_pins(char *w)
+{
+	long fb = read_vmstat("shadow_pte_gup_fast_fallback");
+	int ret;
+
+	ret = longterm_start(w, pagesize, false, false);
+	if (ret) {
+		ksft_test_result_fail("PIN_LONGTERM_TEST_START r/o: %s\n", strerror(-ret));
+		return;
+	}
+	expect_entry("gup_test long-term R/O pin", getpid(), w, 1, 0);
+	expect_entry("neighbour PTE untouched", getpid(), w + pagesize, 0, 0);
+	longterm_stop();
+	expect_entry("R/O unpin", getpid(), w, 0, 0);
+
+	ret = longterm_start(w + pagesize, 2 * pagesize, true, true);
+	if (ret) {
+		ksft_test_result_fail("PIN_LONGTERM_TEST_START r/w fast: %s\n", strerror(-ret));
+		return;
+	}
+	expect_entry("pin_user_pages_fast R/W pin, page 1", getpid(), w + pagesize, 0, 1);
+	expect_entry("pin_user_pages_fast R/W pin, page 2", getpid(), w + 2 * pagesize, 0, 1);
+	ksft_test_result(read_vmstat("shadow_pte_gup_fast_fallback") > fb,
+			 "GUP-fast handed the pages to the slow path (%ld fallbacks)\n",
+			 read_vmstat("shadow_pte_gup_fast_fallback") - fb);
+	longterm_stop();
+	expect_entry("R/W unpin", getpid(), w + pagesize, 0, 0);
+}
+
+static void test_uring_pins(char *w)
+{
+	int ret, fd;
+
+	fd = uring_pin(w, 5);
+	if (fd < 0) {
+		ksft_test_result_fail("io_uring register: %s\n", strerror(-fd));
+		return;
+	}
+	ret = longterm_start(w, pagesize, false, false);
+	expect_entry("io_uring: 5 fixed buffers on one page", getpid(), w, ret ? 0 : 1, 5);
+	if (!ret)
+		longterm_stop();
+	uring_unpin(fd);
+	expect_entry("io_uring unregister", getpid(), w, 0, 0);
+}
+
+static void test_munmap_pinned(void)
+{
+	long tables = settle_tables(read_vmstat("nr_shadow_pte_tables"));
+	long det = read_vmstat("shadow_pte_pin_detach");
+	long unp = read_vmstat("shadow_pte_unpin");
+	char *w = window();
+	int fd = uring_pin(w + 7 * pagesize, 3);
+
+	if (fd < 0) {
+		ksft_test_result_fail("io_uring register: %s\n", strerror(-fd));
+		munmap(w, PMD_SZ);
+		return;
+	}
+	expect_entry("munmap: pinned before", getpid(), w + 7 * pagesize, 0, 3);
+	munmap(w, PMD_SZ);
+	ksft_test_result(read_vmstat("shadow_pte_pin_detach") == det + 1,
+			 "munmap of a pinned page detaches its pins (%ld detached)\n",
+			 read_vmstat("shadow_pte_pin_detach") - det);
+	uring_unpin(fd);
+	ksft_test_result(read_vmstat("shadow_pte_unpin") == unp + 3,
+			 "the detached pins are released by unpin (%ld)\n",
+			 read_vmstat("shadow_pte_unpin") - unp);
+	ksft_test_result(settle_tables(tables) == tables,
+			 "shadow table freed with its PTE table (%ld -> %ld)\n",
+			 tables, read_vmstat("nr_shadow_pte_tables"));
+}
+
+static void test_mremap_pinned(bool whole)
+{
+	char *w = window(), *dst, *n;
+	unsigned long len = whole ? PMD_SZ : 4UL * pagesize;
+	const char *what = whole ? "mremap of a PMD-aligned table" : "mremap of 4 pages";
+	char name[96];
+	int fd;
+
+	/* A 2 MiB-aligned destination in a window of its own. */
+	dst = window();
+	munmap(dst, PMD_SZ);
+	fd = uring_pin(w + pagesize, 2);
+	if (fd < 0) {
+		ksft_test_result_fail("%s: io_uring register: %s\n", what, strerror(-fd));
+		munmap(w, PMD_SZ);
+		return;
+	}
+	n = mremap(w, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dst + (whole ? 0 : 8 * pagesize));
+	if (n == MAP_FAILED) {
+		ksft_test_result_fail("%s: %s\n", what, strerror(errno));
+		uring_unpin(fd);
+		munmap(w, PMD_SZ);
+		return;
+	}
+	snprintf(name, sizeof(name), "%s: the count moved with the PTE", what);
+	expect_entry(name, getpid(), n + pagesize, 0, 2);
+	ksft_test_result(n[pagesize] == 0x5a, "%s: contents follow\n", what);
+	uring_unpin(fd);
+	snprintf(name, sizeof(name), "%s: unpin reaches the new slot", what);
+	expect_entry(name, getpid(), n + pagesize, 0, 0);
+	munmap(n, len);
+	if (!whole)
+		munmap(w + len, PMD_SZ - len);
+}
+
+static void test_fork_pinned(void)
+{
+	char *w = window();
+	uint64_t parent_pfn;
+	int fd = uring_pin(w, 2), status, pfd[2];
+	struct entry e = { 0 };
+	char c = 0;
+	pid_t pid;
+
+	if (fd < 0 || pipe(pfd)) {
+		ksft_test_result_fail("fork: io_uring register: %s\n", strerror(-fd));
+		munmap(w, PMD_SZ);
+		return;
+	}
+	parent_pfn = pfn_of(w);
+	pid = fork();
+	if (!pid) {
+		/* Child: report whether it got a copy, then wait to be asked. */
+		_exit(pfn_of(w) != parent_pfn && read(pfd[0], &c, 1) == 1 ? 0 : 1);
+	}
+	if (shadow) {
+		query(pid, w, &e);
+		ksft_test_result(e.ro == 0 && e.rw == 0,
+				 "fork: the child's entry starts at zero (ro %u rw %u)\n",
+				 e.ro, e.rw);
+		expect_entry("fork: the parent keeps its counts", getpid(), w, 0, 2);
+	}
+	if (write(pfd[1], &c, 1) != 1)
+		ksft_print_msg("pipe: %s\n", strerror(errno));
+	waitpid(pid, &status, 0);
+	ksft_test_result(WIFEXITED(status) && !WEXITSTATUS(status),
+			 "fork: a pinned page is copied for the child\n");
+	/* Coherence: the parent's later writes reach the pinned page. */
+	w[0] = 0x11;
+	ksft_test_result(pfn_of(w) == parent_pfn,
+			 "fork: the parent keeps the pinned page after a write\n");
+	close(pfd[0]);
+	close(pfd[1]);
+	uring_unpin(fd);
+	munmap(w, PMD_SZ);
+}
+
+/*
+ * Precision: an unpinned page with more than 1024 references in a process
+ * that pinned before. The page-bit scheme reads its refcount as "maybe
+ * pinned" and copies it at fork; the shadow scheme knows it is not pinned.
+ */
+static void test_fork_precision(void)
+{
+	struct rlimit rl = { 2 * NR_PIPES + 64, 2 * NR_PIPES + 64 };
+	char *w = window();
+	int (*p)[2] = calloc(NR_PIPES, sizeof(*p));
+	int i, n = 0, status, fd;
+	uint64_t pfn;
+	pid_t pid;
+
+	/* Set MMF_HAS_PINNED: pin and unpin some other page once. */
+	fd = uring_pin(w + 64 * pagesize, 1);
+	if (fd >= 0)
+		uring_unpin(fd);
+	if (!p || setrlimit(RLIMIT_NOFILE, &rl)) {
+		ksft_test_result_skip("precision: %s\n",
+				      p ? "setrlimit(RLIMIT_NOFILE) refused" : "no memory");
+		free(p);
+		munmap(w, PMD_SZ);
+		return;
+	}
+	for (i = 0; i < NR_PIPES; i++) {
+		struct iovec iov = { w, 1 };
+
+		if (pipe(p[i]))
+			break;
+		n++;
+		if (vmsplice(p[i][1], &iov, 1, 0) != 1)
+			break;
+	}
+	if (i < NR_PIPES) {
+		ksft_test_result_fail("precision: only %d of %d pipes took the page: %s\n",
+				      i, NR_PIPES, strerror(errno));
+		goto out;
+	}
+	pfn = pfn_of(w);
+	pid = fork();
+	if (!pid)
+		_exit(pfn_of(w) == pfn ? 0 : 1);	/* 0: shared with the parent */
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status)) {
+		ksft_test_result_fail("precision: the child died\n");
+		goto out;
+	}
+	if (shadow)
+		ksft_test_result(WEXITSTATUS(status) == 0,
+				 "precision (shadow): a page with %d references but no pin is shared at fork\n",
+				 NR_PIPES + 1);
+	else
+		ksft_test_result(WEXITSTATUS(status) == 1,
+				 "precision (page-bit): a page with %d references is copied at fork as maybe pinned\n",
+				 NR_PIPES + 1);
+out:
+	for (i = 0; i < n; i++) {
+		close(p[i][0]);
+		close(p[i][1]);
+	}
+	free(p);
+	munmap(w, PMD_SZ);
+}
+
+int main(void)
+{
+	long tables = 0;
+	char *w;
+
+	pagesize = sysconf(_SC_PAGESIZE);
+	ksft_print_header();
+	gup_fd = open(GUP_TEST, O_RDWR);
+	if (gup_fd < 0)
+		ksft_exit_skip("%s: %s (needs CONFIG_GUP_TEST and debugfs)\n", GUP_TEST,
+			       strerror(errno));
+	shadow = !access(DIR, F_OK);
+	ksft_print_msg("scheme: %s\n", shadow ? "shadow PTEs" : "page bits (no " DIR ")");
+	ksft_set_plan(shadow ? 25 : 3);
+
+	if (shadow) {
+		tables = settle_tables(read_vmstat("nr_shadow_pte_tables"));
+		w = window();
+		test_gup_test_pins(w);
+		test_uring_pins(w);
+		munmap(w, PMD_SZ);
+		test_munmap_pinned();
+		test_mremap_pinned(false);
+		test_mremap_pinned(true);
+	}
+	test_fork_pinned();
+	test_fork_precision();
+	if (shadow) {
+		long now = settle_tables(tables);
+
+		ksft_test_result(now == tables,
+				 "all shadow tables gone again (%ld at start, %ld now)\n",
+				 tables, now);
+	}
+	ksft_finished();
+}
