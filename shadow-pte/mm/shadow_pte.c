@@ -53,7 +53,7 @@ struct shadow_pte_pin {
 #define SPTE_PIN_HASH_BITS	10
 
 static struct spte_bucket {
-	spinlock_t lock;
+	spinlock_t lock;	/* IRQ-safe; protects head and its records */
 	struct hlist_head head;
 } spte_pins[1 << SPTE_PIN_HASH_BITS];
 
@@ -547,7 +547,7 @@ static void spte_detach_table(struct ptdesc *pt)
 static void spte_sync_entry(struct shadow_pte_pin *p)
 {
 	struct shadow_pte_table *t = READ_ONCE(p->pt->pt_shadow);
-	u32 counts;
+	u32 counts, new;
 	int old;
 
 	if (WARN_ONCE(!t, "shadow_pte: pin record of a table without shadow\n"))
@@ -555,9 +555,9 @@ static void spte_sync_entry(struct shadow_pte_pin *p)
 	counts = (min(p->ro, SHADOW_PTE_COUNT_MAX) << SHADOW_PTE_RO_SHIFT) |
 		 (min(p->rw, SHADOW_PTE_COUNT_MAX) << SHADOW_PTE_RW_SHIFT);
 	old = atomic_read(&t->ent[p->idx]);
-	while (!atomic_try_cmpxchg(&t->ent[p->idx], &old,
-				   ((u32)old & ~(SHADOW_PTE_RO_MASK | SHADOW_PTE_RW_MASK)) | counts))
-		;
+	do {
+		new = ((u32)old & ~(SHADOW_PTE_RO_MASK | SHADOW_PTE_RW_MASK)) | counts;
+	} while (!atomic_try_cmpxchg(&t->ent[p->idx], &old, new));
 }
 
 /**
