@@ -1048,6 +1048,100 @@ static void spte_gup_alloc_failure_fails_pin(struct kunit *test)
 	spte_done(test, addr);
 }
 
+/* Read-fault @addr: a private anonymous mapping maps the shared zero page. */
+static void spte_read(struct kunit *test, unsigned long addr)
+{
+	char c = 1;
+
+	KUNIT_ASSERT_EQ(test, copy_from_user(&c, (void __user *)addr, 1), 0UL);
+	KUNIT_EXPECT_EQ(test, c, 0);
+}
+
+/* Look the PTE at @addr up by its slot and by its value alone. */
+static void spte_lookup(struct kunit *test, unsigned long addr,
+			struct page **by_slot, struct page **by_value, bool *hw)
+{
+	spinlock_t *ptl;	/* the PTE table's lock */
+	pte_t *ptep = spte_lock(test, addr, &ptl);
+	struct vm_area_struct *vma = find_vma(current->mm, addr);
+	pte_t pte = ptep_get(ptep);
+
+	*by_slot = vm_normal_page_pte(vma, addr, pte, ptep);
+	*by_value = vm_normal_page(vma, addr, pte);
+	*hw = pte_special(pte);
+	spte_unlock(ptep, ptl);
+}
+
+static void spte_zero_page_is_special(struct kunit *test)
+{
+	long before = shadow_pte_nr_tables();
+	unsigned long addr;
+	struct page *slot, *value;
+	bool hw;
+
+	if (!IS_ENABLED(CONFIG_SHADOW_PTE_SPECIAL))
+		kunit_skip(test, "CONFIG_SHADOW_PTE_SPECIAL=n: no special bits are kept");
+	addr = spte_map(test);
+	spte_read(test, addr);
+	/* The zero page's PTE is special, so its table got a shadow table. */
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), before + 1);
+	KUNIT_EXPECT_TRUE(test, shadow_pte_special(spte_entry_of(test, addr)));
+	KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr + PAGE_SIZE), 0U);
+	spte_lookup(test, addr, &slot, &value, &hw);
+	KUNIT_EXPECT_NULL(test, slot);
+	KUNIT_EXPECT_NULL(test, value);
+	/* Without a hardware bit (UML) the shadow bit is the only record. */
+	KUNIT_EXPECT_EQ(test, hw, IS_ENABLED(CONFIG_ARCH_HAS_PTE_SPECIAL));
+	/* The write fault that replaces the zero page clears the bit. */
+	spte_touch(test, addr);
+	KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr), 0U);
+	spte_lookup(test, addr, &slot, &value, &hw);
+	KUNIT_EXPECT_NOT_NULL(test, slot);
+	KUNIT_EXPECT_PTR_EQ(test, slot, value);
+	KUNIT_EXPECT_FALSE(test, hw);
+	spte_done(test, addr);
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), before);
+}
+
+/*
+ * vm_normal_page_pte() decides from the shadow bit, not from the VMA and
+ * pfn as vm_normal_page() does without a hardware bit: take the bit off a
+ * zero-page PTE for one lookup and the zero page comes back as "normal".
+ * Where a hardware bit exists the debug cross-check would rightly warn
+ * about that state, and so would DEBUG_VM, so the case needs UML.
+ */
+static void spte_lookup_reads_the_shadow_bit(struct kunit *test)
+{
+	struct page *slot = NULL, *value;
+	struct shadow_pte_table *t;
+	struct vm_area_struct *vma;
+	unsigned long addr;
+	spinlock_t *ptl;	/* the PTE table's lock */
+	pte_t *ptep, pte;
+
+	if (!IS_ENABLED(CONFIG_SHADOW_PTE_SPECIAL))
+		kunit_skip(test, "CONFIG_SHADOW_PTE_SPECIAL=n: no special bits are kept");
+	if (IS_ENABLED(CONFIG_ARCH_HAS_PTE_SPECIAL) || IS_ENABLED(CONFIG_DEBUG_VM))
+		kunit_skip(test, "needs an architecture without a hardware special bit (UML) and DEBUG_VM=n");
+	addr = spte_map(test);
+	spte_read(test, addr);
+	ptep = spte_lock(test, addr, &ptl);
+	vma = find_vma(current->mm, addr);
+	pte = ptep_get(ptep);
+	t = ptdesc_shadow(virt_to_ptdesc(ptep));
+	if (t) {
+		shadow_pte_clear_special(t, shadow_pte_slot(ptep));
+		slot = vm_normal_page_pte(vma, addr, pte, ptep);
+		shadow_pte_set_special(t, shadow_pte_slot(ptep));
+	}
+	value = vm_normal_page(vma, addr, pte);
+	spte_unlock(ptep, ptl);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_EXPECT_PTR_EQ(test, slot, pfn_to_page(my_zero_pfn(addr)));
+	KUNIT_EXPECT_NULL(test, value);
+	spte_done(test, addr);
+}
+
 static struct kunit_case shadow_pte_table_cases[] = {
 	KUNIT_CASE(spte_ctor_clears_stale_word),
 	KUNIT_CASE(spte_none_before_first_use),
@@ -1066,6 +1160,8 @@ static struct kunit_case shadow_pte_table_cases[] = {
 	KUNIT_CASE(spte_zap_detaches_pins),
 	KUNIT_CASE(spte_folio_add_pin_is_counted),
 	KUNIT_CASE(spte_gup_alloc_failure_fails_pin),
+	KUNIT_CASE(spte_zero_page_is_special),
+	KUNIT_CASE(spte_lookup_reads_the_shadow_bit),
 	KUNIT_CASE_SLOW(spte_concurrent_with_early_free),
 	{}
 };

@@ -240,6 +240,7 @@ EXPORT_SYMBOL_GPL(shadow_pte_free_if_empty);
  * GUP-fast may still be looking at the table (see the header).
  */
 static void spte_detach_table(struct ptdesc *pt);
+static void spte_debug_table_free(struct ptdesc *pt);
 
 void __shadow_pte_table_dtor(struct ptdesc *pt)
 {
@@ -259,6 +260,7 @@ void __shadow_pte_table_dtor(struct ptdesc *pt)
 			break;
 		}
 	}
+	spte_debug_table_free(pt);
 	WRITE_ONCE(pt->pt_shadow, NULL);
 	shadow_pte_table_free_rcu(t);
 }
@@ -414,6 +416,91 @@ int shadow_pte_clear_special(struct shadow_pte_table *t, unsigned int idx)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(shadow_pte_clear_special);
+
+#ifdef CONFIG_SHADOW_PTE_SPECIAL
+/*
+ * shadow_pte_mkspecial() found no shadow table: attach one without sleeping
+ * (the PTL is held). Callers that can sleep went through
+ * shadow_pte_special_prepare() first, so this is the rare case.
+ */
+int __shadow_pte_mkspecial(pte_t *ptep)
+{
+	struct ptdesc *pt = virt_to_ptdesc(ptep);
+	struct shadow_pte_table *t = pt->pt_shadow, *new;
+
+	if (!t) {
+		new = shadow_pte_table_alloc(GFP_NOWAIT | __GFP_NOWARN);
+		if (!new)
+			return -ENOMEM;
+		t = shadow_pte_attach(pt, &new);
+	}
+	atomic_or(SHADOW_PTE_SPECIAL, &t->ent[shadow_pte_slot(ptep)]);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(__shadow_pte_mkspecial);
+
+/* The shadow table of the PTE table @pmdval points to, if any (lockless). */
+static struct shadow_pte_table *spte_pmd_shadow(pmd_t pmdval)
+{
+	if (!pmd_present(pmdval) || pmd_leaf(pmdval))
+		return NULL;
+	return ptdesc_shadow(page_ptdesc(pmd_page(pmdval)));
+}
+
+int __shadow_pte_special_prepare(struct mm_struct *mm, pmd_t *pmd,
+				 unsigned long addr)
+{
+	struct shadow_pte_table *t;
+	spinlock_t *ptl;
+	pte_t *pte;
+
+	if (likely(spte_pmd_shadow(pmdp_get_lockless(pmd))))
+		return 0;
+	if (pte_alloc(mm, pmd))
+		return -ENOMEM;
+	t = shadow_pte_table_alloc(GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	pte = pte_offset_map_lock(mm, pmd, addr, &ptl);
+	if (pte) {
+		shadow_pte_attach(virt_to_ptdesc(pte), &t);
+		pte_unmap_unlock(pte, ptl);
+	}
+	/* Lost a race, or the table went away: the caller rechecks. */
+	shadow_pte_table_free(t);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(__shadow_pte_special_prepare);
+
+static bool spte_table_has_special(struct shadow_pte_table *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < PTRS_PER_PTE; i++)
+		if (shadow_pte_special(atomic_read(&t->ent[i])))
+			return true;
+	return false;
+}
+
+int __shadow_pte_fork_prepare(struct mm_struct *dst_mm, pmd_t *dst_pmd,
+			      pmd_t *src_pmd, unsigned long addr)
+{
+	struct shadow_pte_table *st = spte_pmd_shadow(pmdp_get_lockless(src_pmd));
+
+	/*
+	 * fork holds the parent's mmap_lock and every VMA lock it copies for
+	 * writing, and shadow tables and special bits are only added by faults,
+	 * GUP and the other mmap_lock or VMA lock holders, so the parent's
+	 * table cannot gain any before copy_pte_range() takes its PTL.
+	 */
+	if (likely(!st) || !spte_table_has_special(st))
+		return 0;
+	if (__shadow_pte_special_prepare(dst_mm, dst_pmd, addr))
+		return -ENOMEM;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(__shadow_pte_fork_prepare);
+#endif /* CONFIG_SHADOW_PTE_SPECIAL */
 
 /**
  * shadow_pte_clear_entry - clear an entry whose PTE is being cleared
@@ -668,6 +755,65 @@ int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
 EXPORT_SYMBOL_GPL(shadow_pte_gup_pin);
 
 /*
+ * CONFIG_DEBUG_SHADOW_PTE: a pin record against its folio and its slot
+ * (bucket lock held). Every counted pin holds GUP_PIN_COUNTING_BIAS
+ * references; an attached record's entry holds its counts; the slot, when
+ * present, maps the folio. The PTE is read without its PTL: paths that move
+ * or clear a pinned PTE clear it before they retarget the record, so a
+ * present PTE of another page is a real bug.
+ */
+static void spte_debug_check(const struct shadow_pte_pin *p,
+			     struct folio *folio, const char *where)
+{
+	struct shadow_pte_table *t;
+	pte_t pte;
+	u32 v;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_SHADOW_PTE))
+		return;
+	WARN_ONCE(folio_ref_count(folio) <
+		  (int)(p->ro + p->rw) * GUP_PIN_COUNTING_BIAS,
+		  "shadow_pte: %s: %u R/O + %u R/W pins counted, %d folio references\n",
+		  where, p->ro, p->rw, folio_ref_count(folio));
+	if (!p->pt)
+		return;
+	t = READ_ONCE(p->pt->pt_shadow);
+	if (WARN_ONCE(!t, "shadow_pte: %s: record of a table without shadow\n", where))
+		return;
+	v = atomic_read(&t->ent[p->idx]);
+	WARN_ONCE(shadow_pte_ro(v) != min(p->ro, SHADOW_PTE_COUNT_MAX) ||
+		  shadow_pte_rw(v) != min(p->rw, SHADOW_PTE_COUNT_MAX),
+		  "shadow_pte: %s: entry %u holds %#x, record %u R/O %u R/W\n",
+		  where, p->idx, v, p->ro, p->rw);
+	pte = ptep_get((pte_t *)ptdesc_address(p->pt) + p->idx);
+	WARN_ONCE(pte_present(pte) && pte_pfn(pte) != folio_pfn(folio),
+		  "shadow_pte: %s: slot %u maps pfn %#lx, the pins are on pfn %#lx\n",
+		  where, p->idx, pte_pfn(pte), folio_pfn(folio));
+}
+
+/*
+ * CONFIG_DEBUG_SHADOW_PTE, at table free: no record may still point at a
+ * table whose entries hold no pins (the destructor detached the others).
+ */
+static void spte_debug_table_free(struct ptdesc *pt)
+{
+	struct shadow_pte_pin *p;
+	unsigned long flags;
+	unsigned int i;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_SHADOW_PTE))
+		return;
+	for (i = 0; i < ARRAY_SIZE(spte_pins); i++) {
+		spin_lock_irqsave(&spte_pins[i].lock, flags);
+		hlist_for_each_entry(p, &spte_pins[i].head, node)
+			WARN_ONCE(p->pt == pt,
+				  "shadow_pte: table freed under a pin record (slot %u, %u R/O %u R/W)\n",
+				  p->idx, p->ro, p->rw);
+		spin_unlock_irqrestore(&spte_pins[i].lock, flags);
+	}
+}
+
+/*
  * @refs FOLL_PIN references of a counted folio are dropped, from any
  * context. Pins the record does not know (none should exist) are ignored.
  */
@@ -683,6 +829,7 @@ void __shadow_pte_unpin_folio(struct folio *folio, int refs)
 		spin_unlock_irqrestore(&b->lock, flags);
 		return;
 	}
+	spte_debug_check(p, folio, "unpin");
 	for (; refs > 0 && (p->ro || p->rw); refs--) {
 		/* R/O first: see the header. */
 		if (p->ro)

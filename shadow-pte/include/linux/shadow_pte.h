@@ -111,6 +111,25 @@
  * an unpin takes the R/O count first, so the R/W count can only be over-
  * stated (the conservative direction), never the total.
  *
+ * The special bit
+ * ---------------
+ * With CONFIG_SHADOW_PTE_SPECIAL the entry also carries a software copy of
+ * pte_special(): set, under the PTL, by every site that installs a special
+ * PTE in a user page table (the shared zero page on read faults, THP zero
+ * page splits, migration's unused-subpage and KSM's zero-page merging,
+ * UFFDIO_ZEROPAGE and UFFDIO_MOVE, vmf_insert_pfn/_mixed, vm_insert_page of
+ * the zero page, remap_pfn_range), copied at fork, moved by mremap and
+ * cleared when the PTE is zapped or replaced (the write fault that COWs a
+ * zero page, UFFDIO_MOVE's source). vm_normal_page_pte() then decides from
+ * this bit, as an architecture without a hardware special bit has to decide
+ * from something other than the PTE value. Kernel page tables (vmalloc,
+ * apply_to_page_range() on init_mm) have no ptdesc constructor and are left
+ * out. The price: the first special PTE of a table allocates its shadow
+ * table, so a range read-faulted onto the zero page costs 2 KiB of shadow
+ * per 2 MiB. A site that cannot get a shadow table without sleeping does
+ * not install the special PTE (it fails with -ENOMEM, or, where that is
+ * safe, leaves the slot empty so that the next access faults again).
+ *
  * Memory accounting: the tables come from the "shadow_pte_table" kmem_cache
  * (see /proc/slabinfo), charged to the allocating task's memcg like page
  * tables; /proc/vmstat has nr_shadow_pte_tables (live tables, including
@@ -343,6 +362,108 @@ static inline void shadow_pte_move(pte_t *old_ptep, pte_t *new_ptep, pte_t pte)
 				  shadow_pte_slot(new_ptep), pte);
 }
 
+#ifdef CONFIG_SHADOW_PTE_SPECIAL
+/*
+ * The special bit (see "The special bit" above). Every site that installs
+ * a pte_mkspecial() PTE in a user page table calls shadow_pte_mkspecial()
+ * under the PTL before set_pte_at(); every site that clears or replaces one
+ * calls shadow_pte_unspecial() or goes through zap, mremap or the table's
+ * destructor, which clear the whole entry.
+ */
+int __shadow_pte_mkspecial(pte_t *ptep);
+int __shadow_pte_special_prepare(struct mm_struct *mm, pmd_t *pmd,
+				 unsigned long addr);
+int __shadow_pte_fork_prepare(struct mm_struct *dst_mm, pmd_t *dst_pmd,
+			      pmd_t *src_pmd, unsigned long addr);
+
+/**
+ * shadow_pte_mkspecial - a special PTE is being installed at @ptep
+ * @ptep: the slot; its PTL is held (or the table is not yet visible)
+ *
+ * Return: 0, or -ENOMEM if the table has no shadow table and none could be
+ * allocated without sleeping. The caller must then not install the PTE.
+ */
+static inline int shadow_pte_mkspecial(pte_t *ptep)
+{
+	struct shadow_pte_table *t = ptdesc_shadow(virt_to_ptdesc(ptep));
+
+	if (likely(t)) {
+		atomic_or(SHADOW_PTE_SPECIAL, &t->ent[shadow_pte_slot(ptep)]);
+		return 0;
+	}
+	return __shadow_pte_mkspecial(ptep);
+}
+
+/* The special PTE at @ptep is being replaced by a normal one (PTL held). */
+static inline void shadow_pte_unspecial(pte_t *ptep)
+{
+	struct shadow_pte_table *t = ptdesc_shadow(virt_to_ptdesc(ptep));
+
+	if (unlikely(t))
+		atomic_andnot(SHADOW_PTE_SPECIAL, &t->ent[shadow_pte_slot(ptep)]);
+}
+
+/*
+ * Before taking the PTL of the table that maps @addr under @pmd, to install
+ * a special PTE: allocate that table if it does not exist yet and give it a
+ * shadow table, sleeping if need be, so that shadow_pte_mkspecial() under
+ * the PTL finds one. May sleep. Failure is not fatal here: the call under
+ * the PTL then tries once more without sleeping.
+ */
+static inline void shadow_pte_special_prepare(struct mm_struct *mm, pmd_t *pmd,
+					      unsigned long addr)
+{
+	__shadow_pte_special_prepare(mm, pmd, addr);
+}
+
+/*
+ * fork: before copy_pte_range() takes its PTLs, give the child's table a
+ * shadow table if the parent's table has special bits to copy into it.
+ * Return: 0 or -ENOMEM (fork fails).
+ */
+static inline int shadow_pte_fork_prepare(struct mm_struct *dst_mm,
+					  pmd_t *dst_pmd, pmd_t *src_pmd,
+					  unsigned long addr)
+{
+	return __shadow_pte_fork_prepare(dst_mm, dst_pmd, src_pmd, addr);
+}
+
+/* fork: the special PTE at @src_pte was copied to @dst_pte (PTLs held). */
+static inline void shadow_pte_fork_special(pte_t *dst_pte, pte_t *src_pte)
+{
+	if (unlikely(shadow_pte_special(shadow_pte_entry(src_pte))))
+		WARN_ON_ONCE(shadow_pte_mkspecial(dst_pte));
+}
+
+/*
+ * CONFIG_DEBUG_SHADOW_PTE, where the architecture has a hardware special
+ * bit: the shadow bit must agree with it.
+ */
+static inline void shadow_pte_check_special(pte_t pte, bool special)
+{
+	if (IS_ENABLED(CONFIG_DEBUG_SHADOW_PTE) &&
+	    IS_ENABLED(CONFIG_ARCH_HAS_PTE_SPECIAL))
+		WARN_ONCE(special != !!pte_special(pte),
+			  "shadow_pte: shadow special bit %d, hardware bit %d (pte %#llx)\n",
+			  special, !!pte_special(pte), (u64)pte_val(pte));
+}
+
+/* Is the PTE at @ptep special, by its shadow entry? */
+static inline bool shadow_pte_special_at(const pte_t *ptep)
+{
+	return shadow_pte_special(shadow_pte_entry(ptep));
+}
+#else /* !CONFIG_SHADOW_PTE_SPECIAL */
+static inline int shadow_pte_mkspecial(pte_t *ptep) { return 0; }
+static inline void shadow_pte_unspecial(pte_t *ptep) { }
+static inline void shadow_pte_special_prepare(struct mm_struct *mm, pmd_t *pmd,
+					      unsigned long addr) { }
+static inline int shadow_pte_fork_prepare(struct mm_struct *dst_mm,
+					  pmd_t *dst_pmd, pmd_t *src_pmd,
+					  unsigned long addr) { return 0; }
+static inline void shadow_pte_fork_special(pte_t *dst_pte, pte_t *src_pte) { }
+#endif /* CONFIG_SHADOW_PTE_SPECIAL */
+
 /* Constructor/destructor/deposit hooks: a store, or a NULL test. */
 static inline void shadow_pte_table_ctor(struct ptdesc *pt)
 {
@@ -382,6 +503,14 @@ static inline void shadow_pte_zap(pte_t *ptep, unsigned int nr,
 static inline int shadow_pte_move_prepare(pte_t *old_ptep, pte_t *new_ptep,
 					  struct shadow_pte_prealloc *pa) { return 0; }
 static inline void shadow_pte_move(pte_t *old_ptep, pte_t *new_ptep, pte_t pte) { }
+static inline int shadow_pte_mkspecial(pte_t *ptep) { return 0; }
+static inline void shadow_pte_unspecial(pte_t *ptep) { }
+static inline void shadow_pte_special_prepare(struct mm_struct *mm, pmd_t *pmd,
+					      unsigned long addr) { }
+static inline int shadow_pte_fork_prepare(struct mm_struct *dst_mm,
+					  pmd_t *dst_pmd, pmd_t *src_pmd,
+					  unsigned long addr) { return 0; }
+static inline void shadow_pte_fork_special(pte_t *dst_pte, pte_t *src_pte) { }
 static inline void shadow_pte_table_ctor(struct ptdesc *pt) { }
 static inline void shadow_pte_table_dtor(struct ptdesc *pt) { }
 static inline void shadow_pte_table_deposit(struct ptdesc *pt) { }
