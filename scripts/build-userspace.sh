@@ -66,12 +66,12 @@ if [ "$(cat "$U/perf.stamp" 2>/dev/null)" != "$(git -C "$src" rev-parse HEAD:too
 	git -C "$src" rev-parse HEAD:tools/perf >"$U/perf.stamp"
 fi
 
-# 4. Benchmarks (benchmarks/*.c), static.
+# 4. Benchmarks (benchmarks/*.c with the shared benchmarks/bench.h), static.
 mkdir -p "$U/bench"
 for f in "$TOP"/benchmarks/*.c; do
 	[ -f "$f" ] || continue
 	b=$(basename "$f" .c)
-	[ "$U/bench/$b" -nt "$f" ] && continue
+	[ "$U/bench/$b" -nt "$f" ] && [ "$U/bench/$b" -nt "$TOP/benchmarks/bench.h" ] && continue
 	gcc -static -O2 -Wall -Wextra -Werror -isystem "$U/khdr/include" -I"$src" -o "$U/bench/$b" "$f"
 done
 
