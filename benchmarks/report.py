@@ -1,38 +1,73 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Turn the guests' benchmark output into raw.csv and report.md.
+"""Turn the guests' benchmark output into raw.csv, raw.json, report.md and SVG plots.
 
 usage: report.py REPORT_DIR   (holds baseline/, shadow/ and shadow-off/ from
-                              run-guest.sh; shadow-off is optional)
+                              run-guest.sh; shadow-off is optional; plus the
+                              commit, tree-commit, */config, */vmlinux.size
+                              and */vmlinux.o.size files report.sh writes)
 
-Every "RESULT <bench> k=v ... metric=value" line and every "PERF" line
-(perf stat -x, CSV) becomes one raw.csv row: kernel, job, run, metric, value.
-report.md gives per metric the median, min..max spread and the
-shadow/baseline ratio of medians, and the same for the CONFIG_SHADOW_PTE=n
-build of the shadow tree, whose vmlinux sizes must equal the baseline's.
-Exit status 1 if they do not.
+Every "RESULT <bench> k=v ..." line becomes the metric "<bench>.<k>"; every
+"PERF" line (perf stat -x, CSV) after "RUN <i> <label>" becomes
+"<label>.perf.<event>" (just "perf.<event>" without a label). Each is one
+raw.csv row (kernel, job, run, metric, value); raw.json holds the same rows
+plus the per-metric summary and the run's metadata.
+
+report.md: method, kernels, commits, vmlinux sizes; a headline section with
+the shadow/baseline ratio of the median of every time metric; a memory
+table from the mem_shadow benchmark; every metric's median, min..max and
+ratio. Plots (gnuplot, when installed): ratios.svg and memory.svg.
+
+Exit status 1 if the CONFIG_SHADOW_PTE=n kernel's vmlinux sizes differ from
+pristine, or if a guest did not finish or a job returned non-zero.
 """
 import csv
+import datetime
+import json
 import os
 import re
+import shutil
 import statistics
+import subprocess
 import sys
+
+KERNELS = ('baseline', 'shadow', 'shadow-off')
+# Metrics that are a cost per operation: the headline ratios and ratios.svg.
+TIME_KEYS = ('ns_per_fault', 'ns_fork', 'ns_munmap', 'ns_mremap',
+             'get_ns_per_page', 'put_ns_per_page')
+MEM_KEYS = ('pinned', 'shadow_tables', 'shadow_table_bytes', 'pin_records',
+            'pin_record_bytes', 'shadow_bytes', 'pagetable_bytes', 'vmpte_bytes',
+            'sunreclaim_bytes', 'rss_bytes')
+MEM_SCENARIOS = ('none', 'sparse', 'dense', 'zero')
+# Parameters echoed by the benchmarks: in raw.csv/raw.json, not in the tables.
+PARAM_KEYS = ('size_mib', 'pages', 'children', 'pmd_congruent', 'pin_cache_merged')
 
 
 def parse(path, kernel):
-    rows, job, run = [], None, 0
+    """Rows of one results.txt, and the jobs that failed or never ended."""
+    rows, failed, job, run, label = [], [], None, 0, ''
+    done = False
     with open(path, errors='replace') as f:
         for line in f:
             line = line.rstrip('\n')
             m = re.match(r'^@@@ BEGIN (\S+)', line)
             if m:
-                job, run = m.group(1), 0
+                job, run, label = m.group(1), 0, ''
+                continue
+            m = re.match(r'^@@@ END (\S+) rc=(\d+)', line)
+            if m:
+                if m.group(2) != '0':
+                    failed.append(f'{m.group(1)} (rc={m.group(2)})')
+                job = None
+                continue
+            if line.startswith('@@@ DONE'):
+                done = True
                 continue
             if job is None:
                 continue
-            m = re.match(r'^RUN (\d+)', line)
+            m = re.match(r'^RUN (\d+)(?: (\S+))?', line)
             if m:
-                run = int(m.group(1))
+                run, label = int(m.group(1)), m.group(2) or ''
                 continue
             if line.startswith('RESULT '):
                 parts = line.split()
@@ -46,24 +81,65 @@ def parse(path, kernel):
             elif line.startswith('PERF '):
                 fields = line[5:].split(',')
                 if len(fields) >= 3:
+                    name = ('perf.' if not label else f'{label}.perf.') + fields[2]
                     try:
-                        rows.append((kernel, job, run, 'perf.' + fields[2], float(fields[0])))
+                        rows.append((kernel, job, run, name, float(fields[0])))
                     except ValueError:
                         pass  # "<not supported>" / "<not counted>"
-    return rows
+    if job is not None:
+        failed.append(f'{job} (no END line)')
+    if not done:
+        failed.append('guest did not finish its job list (no @@@ DONE)')
+    return rows, failed
+
+
+def uname(d, k):
+    """Kernel release the guest printed ("wb: <uname -r> ..." or the banner)."""
+    try:
+        with open(os.path.join(d, k, 'console.log'), errors='replace') as f:
+            text = f.read()
+    except OSError:
+        return 'unknown'
+    m = re.search(r'^wb: (\S+) hugepages=', text, re.M) or \
+        re.search(r'Linux version (\S+)', text)
+    return m.group(1) if m else 'unknown'
+
+
+def fmt(v):
+    if v == int(v) and abs(v) >= 100:
+        return f'{int(v)}'
+    return f'{v:.1f}' if abs(v) >= 10 else f'{v:.3g}'
+
+
+def plot(d, name, data_lines, script):
+    """Write name.dat and run gnuplot; return a note for report.md."""
+    gp = shutil.which('gnuplot')
+    if not gp:
+        return f'{name}.svg: not drawn (gnuplot not installed; `make setup` installs gnuplot-nox)'
+    with open(os.path.join(d, name + '.dat'), 'w') as f:
+        f.write('\n'.join(data_lines) + '\n')
+    with open(os.path.join(d, name + '.gp'), 'w') as f:
+        f.write(script)
+    r = subprocess.run([gp, name + '.gp'], cwd=d, capture_output=True, text=True)
+    if r.returncode != 0:
+        return f'{name}.svg: gnuplot failed: {r.stderr.strip()[:200]}'
+    return f'{name}.svg'
 
 
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     d = sys.argv[1]
-    rows = []
-    kernels = [k for k in ('baseline', 'shadow', 'shadow-off')
-               if os.path.exists(os.path.join(d, k, 'results.txt'))]
+    rows, failures = [], []
+    kernels = [k for k in KERNELS if os.path.exists(os.path.join(d, k, 'results.txt'))]
     for k in kernels:
-        rows += parse(os.path.join(d, k, 'results.txt'), k)
+        r, failed = parse(os.path.join(d, k, 'results.txt'), k)
+        rows += r
+        failures += [f'{k}: {x}' for x in failed]
     if not rows:
         sys.exit('report.py: no benchmark results in ' + d)
+    if 'baseline' not in kernels:
+        sys.exit('report.py: no baseline results in ' + d)
     with open(os.path.join(d, 'raw.csv'), 'w', newline='') as f:
         w = csv.writer(f)
         w.writerow(['kernel', 'job', 'run', 'metric', 'value'])
@@ -72,19 +148,136 @@ def main():
     for k, job, _, metric, v in rows:
         data.setdefault((job, metric), {}).setdefault(k, []).append(v)
 
-    def read(*p):
-        with open(os.path.join(d, *p)) as f:
-            return f.read().strip()
+    def read(*p, default='unknown'):
+        try:
+            with open(os.path.join(d, *p)) as f:
+                return f.read().strip()
+        except OSError:
+            return default
+
+    others = [k for k in kernels if k != 'baseline']
+    summary = {}
+    for (job, metric), per in sorted(data.items()):
+        s = {}
+        for k, v in per.items():
+            s[k] = {'n': len(v), 'median': statistics.median(v), 'min': min(v),
+                    'max': max(v), 'values': v}
+        bm = s.get('baseline', {}).get('median')
+        for k in others:
+            if k in s and bm:
+                s[k]['ratio'] = s[k]['median'] / bm
+        summary.setdefault(job, {})[metric] = s
+
+    def med(metric, k):
+        for job in summary:
+            if metric in summary[job] and k in summary[job][metric]:
+                return summary[job][metric][k]['median']
+        return None
+
+    meta = {
+        'generated': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
+        'commit': read('commit'), 'tree_commit': read('tree-commit'),
+        'kernels': {k: {'method': read(k, 'method'), 'uname_r': uname(d, k),
+                        'vmlinux_size': read(k, 'vmlinux.size', default='').split()[:4],
+                        'vmlinux_o_size': read(k, 'vmlinux.o.size', default='').split()[:4]}
+                    for k in kernels},
+        'failures': failures,
+    }
 
     out = ['# Shadow-PTE overhead report', '']
-    out.append(f'- repository commit: `{read("commit")}`; shadow tree HEAD: `{read("tree-commit")}`')
-    out.append('- method: ' + ', '.join(f'{read(k, "method")} ({k})' for k in kernels))
-    out.append('- kernels: baseline = pristine Debian tree; shadow = assembled tree; '
-               'both tinyconfig + configs/guest.config (shadow adds configs/shadow.config); '
-               'exact .config files are in baseline/config and shadow/config')
-    sizes = {k: read(k, 'vmlinux.size').split()[:4] for k in kernels}
-    osizes = {k: read(k, 'vmlinux.o.size').split()[:4] for k in kernels}
-    out += ['', '| kernel | vmlinux text | data | bss | total | vmlinux.o text | data | bss | total |',
+    out.append(f'Generated {meta["generated"]} by `make report`.')
+    out.append('')
+    out.append(f'- repository commit: `{meta["commit"]}`; shadow tree HEAD: `{meta["tree_commit"]}`')
+    methods = {meta['kernels'][k]['method'] for k in kernels}
+    out.append('- method: ' + ', '.join(f'{meta["kernels"][k]["method"]} ({k})' for k in kernels) +
+               ('' if len(methods) == 1 else ' **(methods differ: ratios are not comparable)**'))
+    if any('icount' in m for m in methods):
+        out.append('  - TCG with `-icount shift=0,sleep=off`: guest time counts guest '
+                   'instructions (1 ns each), so the figures measure instruction counts, '
+                   'repeat almost exactly, and say nothing about caches or TLBs.')
+    elif any('KVM' in m for m in methods):
+        out.append('  - KVM: wall-clock guest time on this host; expect run-to-run noise.')
+    out.append('- kernels (`uname -r` in the guests): ' +
+               ', '.join(f'{k} `{meta["kernels"][k]["uname_r"]}`' for k in kernels))
+    out.append('- configs: baseline = pristine Debian tree, shadow = assembled tree '
+               '(configs/shadow.config), shadow-off = assembled tree with '
+               'CONFIG_SHADOW_PTE=n; all tinyconfig + configs/guest.config; the exact '
+               '.config files are ' + ', '.join(f'{k}/config' for k in kernels))
+    out.append('- guest: 2 vCPUs, 2 GiB; every benchmark runs under `perf stat -x,` '
+               '(software events); anonymous areas use MADV_NOHUGEPAGE')
+    sizes = {k: meta['kernels'][k]['vmlinux_size'] for k in kernels}
+    osizes = {k: meta['kernels'][k]['vmlinux_o_size'] for k in kernels}
+    if failures:
+        out += ['', '**Failed runs:** ' + '; '.join(failures)]
+
+    # Headline: every time metric, shadow (and shadow-off) vs baseline.
+    heads = []
+    for job in summary:
+        for metric, s in summary[job].items():
+            if metric.rsplit('.', 1)[-1] in TIME_KEYS and 'baseline' in s:
+                heads.append((metric, s))
+    heads.sort()
+    out += ['', '## Headline: shadow / baseline', '',
+            'Ratio of medians of the cost per operation (1.00 = no change, above 1 = '
+            'the shadow kernel is slower).', '']
+    hdr = '| benchmark | metric | baseline median |'
+    for k in others:
+        hdr += f' {k} median | {k}/baseline |'
+    out += [hdr, '|---' * (3 + 2 * len(others)) + '|']
+    off_moved = []
+    for metric, s in heads:
+        bench, key = metric.rsplit('.', 1)
+        line = f'| {bench} | {key} | {fmt(s["baseline"]["median"])} |'
+        for k in others:
+            if k in s and 'ratio' in s[k]:
+                line += f' {fmt(s[k]["median"])} | **{s[k]["ratio"]:.3f}** |'
+                if k == 'shadow-off' and abs(s[k]['ratio'] - 1) > 0.01:
+                    off_moved.append(f'{metric} ({s[k]["ratio"]:.3f})')
+            else:
+                line += ' - | - |'
+        out.append(line)
+    if 'shadow-off' in others:
+        out += ['', 'CONFIG_SHADOW_PTE=n vs pristine, time metrics: ' +
+                ('all within 1%' if not off_moved else
+                 '**differ by more than 1%:** ' + ', '.join(off_moved))]
+
+    # Memory.
+    mem_rows = []
+    for scen in MEM_SCENARIOS:
+        bench = f'mem_{scen}'
+        if med(f'{bench}.pinned', 'baseline') is None:
+            continue
+        for k in kernels:
+            vals = [med(f'{bench}.{key}', k) for key in MEM_KEYS]
+            if vals[0] is None:
+                continue
+            mem_rows.append((scen, k, vals))
+    if mem_rows:
+        size = med('mem_none.size_mib', 'baseline') or med('mem_dense.size_mib', 'baseline')
+        out += ['', '## Memory', '',
+                f'mem_shadow, {fmt(size or 0)} MiB of written (zero: read-only) private '
+                'anonymous memory per scenario; none = no pins, sparse = one pinned 4 KiB page '
+                'per 2 MiB (one per PTE table), dense = every page pinned, zero = every PTE maps '
+                'the zero page. All figures are counter deltas (medians): shadow tables = '
+                'vmstat nr_shadow_pte_tables x the shadow_pte_table slab object size; pin '
+                'records = live records from the vmstat pin/unpin counters x the '
+                'shadow_pte_pin object size; page tables = /proc/meminfo PageTables; '
+                'SUnreclaim = all unreclaimable slab (noisy); RSS = the process\'s VmRSS. '
+                'The baseline has no shadow counters: 0 there.', '',
+                '| scenario | kernel | pinned pages | shadow tables | shadow table bytes | '
+                'pin records | pin record bytes | shadow bytes | page-table bytes | '
+                'shadow / page tables | SUnreclaim delta | RSS bytes |',
+                '|---' * 12 + '|']
+        for scen, k, v in mem_rows:
+            pinned, tables, tbytes, precs, pbytes, sbytes, ptb, _, sunr, rss = v
+            rel = f'{sbytes / ptb:.2f}' if ptb else 'n/a'
+            out.append(f'| {scen} | {k} | {int(pinned)} | {int(tables)} | {int(tbytes)} | '
+                       f'{int(precs)} | {int(pbytes)} | {int(sbytes)} | {int(ptb)} | {rel} | '
+                       f'{int(sunr)} | {int(rss)} |')
+
+    # Sizes.
+    out += ['', '## Kernel image sizes', '',
+            '| kernel | vmlinux text | data | bss | total | vmlinux.o text | data | bss | total |',
             '|---' * 9 + '|']
     for k in kernels:
         out.append(f'| {k} | ' + ' | '.join(sizes[k] + osizes[k]) + ' |')
@@ -95,34 +288,100 @@ def main():
         off_ok = sizes['shadow-off'] == sizes['baseline'] and osizes['shadow-off'] == osizes['baseline']
         out += ['', 'CONFIG_SHADOW_PTE=n vs pristine, vmlinux and vmlinux.o: ' +
                 ('**identical sizes**' if off_ok else '**DIFFERENT sizes**')]
-    if 'shadow' in osizes:
+    if 'shadow' in osizes and len(osizes['shadow']) >= 3 and len(osizes['baseline']) >= 3:
         delta = [int(a) - int(b) for a, b in zip(osizes['shadow'], osizes['baseline'])]
         out += ['', f'CONFIG_SHADOW_PTE=y (with the built-in KUnit suite) vs pristine, vmlinux.o: '
                 f'text {delta[0]:+d}, data {delta[1]:+d}, bss {delta[2]:+d} bytes']
-    others = [k for k in kernels if k != 'baseline']
+
+    # Plots.
+    notes = []
+    if heads and others:
+        lines = ['# metric ' + ' '.join(others)]
+        for metric, s in heads:
+            vals = [f'{s[k]["ratio"]:.4f}' if k in s and 'ratio' in s[k] else 'NaN' for k in others]
+            lines.append(f'"{metric}" ' + ' '.join(vals))
+        cols = ', '.join(f"'ratios.dat' using {i + 2}:xtic(1) title '{k}/baseline'"
+                         for i, k in enumerate(others))
+        notes.append(plot(d, 'ratios', lines, f"""set terminal svg size 1200,700 dynamic font 'sans,10'
+set output 'ratios.svg'
+set bmargin 14
+set title 'cost per operation, median / baseline median'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set boxwidth 0.9
+set xtics rotate by -45 scale 0 noenhanced
+set key top left noenhanced
+set grid ytics
+set yrange [0:*]
+set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb 'black'
+plot {cols}
+"""))
+    if mem_rows:
+        lines = ['# scenario baseline_pagetables_KiB shadow_pagetables_KiB shadow_tables_KiB pin_records_KiB']
+        for scen in MEM_SCENARIOS:
+            got = {k: v for s_, k, v in mem_rows if s_ == scen}
+            if 'baseline' not in got:
+                continue
+            sh = got.get('shadow', [0] * len(MEM_KEYS))
+            lines.append(f'{scen} {got["baseline"][6] / 1024:.1f} {sh[6] / 1024:.1f} '
+                         f'{sh[2] / 1024:.1f} {sh[4] / 1024:.1f}')
+        notes.append(plot(d, 'memory', lines, """set terminal svg size 900,500 dynamic font 'sans,10'
+set output 'memory.svg'
+set title 'kernel memory per scenario (KiB, counter deltas)'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set boxwidth 0.9
+set key top left noenhanced
+set grid ytics
+set yrange [0:*]
+set ylabel 'KiB'
+plot 'memory.dat' using 2:xtic(1) title 'page tables (baseline)', \\
+     '' using 3 title 'page tables (shadow)', \\
+     '' using 4 title 'shadow tables (shadow)', \\
+     '' using 5 title 'pin records (shadow)'
+"""))
+
+    # Every metric.
+    out += ['', '## Every metric', '',
+            'Benchmark parameters (size_mib, pages, ...) are left out here; see raw.csv.', '']
     head = '| job | metric | n | baseline median | baseline min..max |'
     for k in others:
         head += f' {k} median | {k} min..max | {k}/baseline |'
-    out += ['', head, '|---' * (5 + 3 * len(others)) + '|']
-    for (job, metric), per in sorted(data.items()):
-        b = per.get('baseline', [])
-        if not b or any(not per.get(k) for k in others):
-            continue
-        bm = statistics.median(b)
-        line = f'| {job} | {metric} | {len(b)} | {bm:.1f} | {min(b):.1f}..{max(b):.1f} |'
-        for k in others:
-            v = per[k]
-            m = statistics.median(v)
-            ratio = f'{m / bm:.4f}' if bm else 'n/a'
-            line += f' {m:.1f} | {min(v):.1f}..{max(v):.1f} | {ratio} |'
-        out.append(line)
-    out += ['', 'Raw data: raw.csv (one row per run and metric); guest output: '
-            'baseline/results.txt, shadow/results.txt.', '']
+    out += [head, '|---' * (5 + 3 * len(others)) + '|']
+    for job in sorted(summary):
+        for metric, s in sorted(summary[job].items()):
+            b = s.get('baseline')
+            if not b or metric.rsplit('.', 1)[-1] in PARAM_KEYS:
+                continue
+            line = f'| {job} | {metric} | {b["n"]} | {fmt(b["median"])} | {fmt(b["min"])}..{fmt(b["max"])} |'
+            for k in others:
+                if k not in s:
+                    line += ' - | - | - |'
+                    continue
+                ratio = f'{s[k]["ratio"]:.4f}' if 'ratio' in s[k] else 'n/a'
+                line += f' {fmt(s[k]["median"])} | {fmt(s[k]["min"])}..{fmt(s[k]["max"])} | {ratio} |'
+            out.append(line)
+    out += ['', 'Files: raw.csv (one row per run and metric), raw.json (rows, summary, '
+            'metadata), ' + ', '.join(notes) + '; guest output: ' +
+            ', '.join(f'{k}/results.txt' for k in kernels) + '.', '']
+
+    with open(os.path.join(d, 'raw.json'), 'w') as f:
+        json.dump({'meta': meta, 'summary': summary,
+                   'rows': [dict(zip(('kernel', 'job', 'run', 'metric', 'value'), r)) for r in rows]},
+                  f, indent=1)
     with open(os.path.join(d, 'report.md'), 'w') as f:
         f.write('\n'.join(out))
     print('\n'.join(out))
+    rc = 0
     if not off_ok:
-        sys.exit('report.py: the CONFIG_SHADOW_PTE=n kernel differs from pristine')
+        print('report.py: the CONFIG_SHADOW_PTE=n kernel differs from pristine', file=sys.stderr)
+        rc = 1
+    if failures:
+        print('report.py: failed runs: ' + '; '.join(failures), file=sys.stderr)
+        rc = 1
+    sys.exit(rc)
 
 
 if __name__ == '__main__':

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # make report: build the kernels (if stale), boot each, run every benchmark
-# job (benchmarks/jobs/*.sh) and write build/report/ (raw data, report.md).
+# job (benchmarks/jobs/bench_*.sh) and write build/report/ (raw.csv, raw.json,
+# report.md, ratios.svg, memory.svg).
 # Kernels: baseline (pristine), shadow (assembled, CONFIG_SHADOW_PTE=y) and
 # shadow-off (assembled, CONFIG_SHADOW_PTE=n), which must match baseline.
 # Method: KVM when /dev/kvm boots a guest (probed), else TCG with -icount shift=0,sleep=off.
-# Environment: REPS (runs per benchmark, default 5), SIZE_MIB (default 64).
+# Environment: REPS (runs per benchmark and mode, default 5), SIZE_MIB (fault,
+# munmap, mremap, anon-cow and gup_test benchmarks, default 64), BIG_MIB (fork
+# and memory benchmarks, default 256).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -22,11 +25,12 @@ step userspace bash "$TOP/scripts/build-userspace.sh"
 
 jobs=$(find "$TOP/benchmarks/jobs" -name 'bench_*.sh' -printf '%f\n' 2>/dev/null | sed 's/\.sh$//' | LC_ALL=C sort | paste -sd,)
 [ -n "$jobs" ] || die "benchmarks/jobs/ holds no bench_*.sh job"
+note "report: $(echo "$jobs" | tr ',' '\n' | wc -l) benchmark jobs, ${REPS:-5} runs each, sizes ${SIZE_MIB:-64}/${BIG_MIB:-256} MiB"
 if kvm_works "$(kernel_out baseline)/arch/x86/boot/bzImage"; then icount=0; else icount=1; fi
 rm -rf "$R.tmp"
 mkdir -p "$R.tmp"
 for k in baseline shadow shadow-off; do
-	ICOUNT=$icount APPEND="wb.reps=${REPS:-5} wb.size=${SIZE_MIB:-64}" \
+	ICOUNT=$icount APPEND="wb.reps=${REPS:-5} wb.size=${SIZE_MIB:-64} wb.bigsize=${BIG_MIB:-256}" \
 		step "bench-$k" bash "$TOP/scripts/run-guest.sh" "$k" "$jobs" "$R.tmp/$k" ||
 		die "benchmark run on $k failed: $(cat "$R.tmp/$k/status" 2>/dev/null) (console: $R.tmp/$k/console.log)"
 done
@@ -38,7 +42,9 @@ for k in baseline shadow shadow-off; do
 done
 git -C "$TOP" describe --always --dirty >"$R.tmp/commit" 2>/dev/null || echo unknown >"$R.tmp/commit"
 git -C "$TREE" rev-parse HEAD >"$R.tmp/tree-commit"
-step generate python3 "$TOP/benchmarks/report.py" "$R.tmp"
+rc=0
+step generate python3 "$TOP/benchmarks/report.py" "$R.tmp" || rc=$?
 rm -rf "$R"
 mv "$R.tmp" "$R"
 echo "report: $R/report.md (total $(($(date +%s) - t0)) s)"
+[ "$rc" = 0 ] || die "report: the shadow-off kernel differs from pristine or a run failed (see $R/report.md)"
