@@ -10,7 +10,8 @@ mapfile -t sh < <(cd "$TOP" && { ls scripts/*.sh tests/*.sh .ci/run scripts/gues
 (cd "$TOP" && shellcheck -x -s bash "${sh[@]}") || rc=1
 for f in "$TOP"/benchmarks/*.c; do
 	[ -f "$f" ] || continue
-	gcc -fsyntax-only -Wall -Wextra -Werror "$f" || rc=1
+	# same flags as build-userspace.sh: gup_bench.c includes the tree's mm/gup_test.h
+	gcc -fsyntax-only -Wall -Wextra -Werror -isystem "$USERSPACE/khdr/include" -I"$TREE" "$f" || rc=1
 done
 cp=$PRISTINE/scripts/checkpatch.pl
 if [ -x "$cp" ]; then
