@@ -1122,7 +1122,7 @@ static void spte_lookup_reads_the_shadow_bit(struct kunit *test)
 	if (!IS_ENABLED(CONFIG_SHADOW_PTE_SPECIAL))
 		kunit_skip(test, "CONFIG_SHADOW_PTE_SPECIAL=n: no special bits are kept");
 	if (IS_ENABLED(CONFIG_ARCH_HAS_PTE_SPECIAL) || IS_ENABLED(CONFIG_DEBUG_VM))
-		kunit_skip(test, "needs an architecture without a hardware special bit (UML) and DEBUG_VM=n");
+		kunit_skip(test, "needs UML (no hardware special bit) and DEBUG_VM=n");
 	addr = spte_map(test);
 	spte_read(test, addr);
 	ptep = spte_lock(test, addr, &ptl);

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the shadow-PTE selftests: /proc/vmstat counters, the
+ * debugfs entry query and /proc/self/pagemap PFNs.
+ */
+#ifndef SHADOW_PTE_UTIL_H
+#define SHADOW_PTE_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "../kselftest.h"
+
+#define SPTE_DIR	"/sys/kernel/debug/shadow_pte"
+
+struct spte_entry {
+	bool present;	/* the PTE table has a shadow table */
+	unsigned int ro, rw, special;
+};
+
+/* A /proc/vmstat counter, after folding the per-CPU deltas; -1 if absent. */
+static inline long spte_vmstat(const char *name)
+{
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
+	char key[64];
+	long val;
+	FILE *f;
+
+	if (fd >= 0) {
+		if (write(fd, "1", 1) < 0)
+			ksft_print_msg("stat_refresh: %s\n", strerror(errno));
+		close(fd);
+	}
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", key, &val) == 2) {
+		if (!strcmp(key, name)) {
+			fclose(f);
+			return val;
+		}
+	}
+	fclose(f);
+	return -1;
+}
+
+/* Shadow tables are freed after an RCU grace period: wait up to 2 s. */
+static inline long spte_settle_tables(long want)
+{
+	long now = spte_vmstat("nr_shadow_pte_tables");
+	int i;
+
+	for (i = 0; i < 200 && now != want; i++) {
+		usleep(10000);
+		now = spte_vmstat("nr_shadow_pte_tables");
+	}
+	return now;
+}
+
+/* The shadow entry of @addr in process @pid; false if the query failed. */
+static inline bool spte_query(pid_t pid, const void *addr, struct spte_entry *e)
+{
+	char req[64], out[512], *p;
+	ssize_t n;
+	int fd;
+
+	memset(e, 0, sizeof(*e));
+	fd = open(SPTE_DIR "/entry", O_RDWR);
+	if (fd < 0)
+		return false;
+	snprintf(req, sizeof(req), "%d %p", pid, addr);
+	if (write(fd, req, strlen(req)) < 0) {
+		close(fd);
+		return false;
+	}
+	n = read(fd, out, sizeof(out) - 1);
+	close(fd);
+	if (n < 0)
+		return false;
+	out[n] = '\0';
+	p = strstr(out, " ro ");
+	if (p) {
+		e->present = true;
+		if (sscanf(p, " ro %u rw %u special %u", &e->ro, &e->rw,
+			   &e->special) != 3)
+			return false;
+	}
+	return true;
+}
+
+/* The PFN /proc/self/pagemap gives for @addr (0 if none or unreadable). */
+static inline uint64_t spte_pfn_of(const void *addr)
+{
+	long pagesize = sysconf(_SC_PAGESIZE);
+	uint64_t ent = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &ent, sizeof(ent),
+		  (uintptr_t)addr / pagesize * sizeof(ent)) != sizeof(ent))
+		ent = 0;
+	close(fd);
+	return ent & ((1ULL << 55) - 1);
+}
+
+#endif /* SHADOW_PTE_UTIL_H */
