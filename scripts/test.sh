@@ -8,7 +8,7 @@
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
-TEST_JOBS=${TEST_JOBS:-cow,gup_longterm,gup_test_u,gup_test_a,gup_test_ct,gup_test_matrix,shadow_pte_debugfs,shadow_pte_pins,perf_smoke,bench_smoke}
+TEST_JOBS=${TEST_JOBS:-cow,gup_longterm,gup_test_u,gup_test_a,gup_test_ct,gup_test_matrix,shadow_pte_debugfs,shadow_pte_pins,shadow_pte_special,perf_smoke,bench_smoke}
 t_start=$(date +%s)
 rm -f "$BUILD/step-times.txt"
 mkdir -p "$RESULTS"
