@@ -36,6 +36,8 @@ build_st() { # name, extra libs...
 	local deps=("$t.c" vm_util.c thp_settings.c)
 	[ -x "$bin" ] || stale=1
 	for d in "${deps[@]}"; do [ "$src/$S/$d" -nt "$bin" ] && stale=1; done
+	# headers the shadow-PTE selftests share
+	for d in "$src/$S"/shadow_pte_*.h; do [ "$d" -nt "$bin" ] && stale=1; done
 	[ "$U/hdr.stamp" -nt "$bin" ] && stale=1
 	[ "$stale" = 1 ] || return 0
 	(cd "$src/$S" && gcc "${cflags[@]}" -o "$bin.tmp" "${deps[@]}" -lrt -lpthread -lm "$@")

@@ -6,7 +6,7 @@
 # wb.bigsize=MiB for fork and memory (default 256).
 # Output per run: "RUN <i> <label>", the benchmark's RESULT lines, and perf
 # stat's CSV lines prefixed "PERF " (benchmarks/report.py names them
-# <label>.perf.<event>).
+# <label>.perf.<event>); instructions and cycles only where a PMU counts them.
 wb_arg() { tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p" | tail -n 1; }
 reps=$(wb_arg wb.reps)
 reps=${reps:-5}
@@ -15,6 +15,12 @@ size=${size:-64}
 bigsize=$(wb_arg wb.bigsize)
 bigsize=${bigsize:-256}
 export reps size bigsize
+# Software events always; hardware ones when the guest has a PMU (KVM).
+events=page-faults,minor-faults,task-clock,context-switches
+if perf stat -x, -e instructions,cycles -o /tmp/pmu.csv true 2>/dev/null &&
+	grep -q '^[0-9][0-9]*,' /tmp/pmu.csv; then
+	events=$events,instructions,cycles
+fi
 
 # bench_run PREFIX BINARY SIZE_MIB [MODE...]: reps runs of /bench/BINARY
 # SIZE_MIB MODE under perf stat for each MODE (label PREFIX_MODE, the name
@@ -29,9 +35,7 @@ bench_run() {
 		while [ "$i" -lt "$reps" ]; do
 			echo "RUN $i $label"
 			# shellcheck disable=SC2086 # an empty $mode must vanish
-			perf stat -x, -o /tmp/perf.csv \
-				-e page-faults,minor-faults,task-clock,context-switches \
-				"/bench/$bin" "$sz" $mode
+			perf stat -x, -o /tmp/perf.csv -e "$events" "/bench/$bin" "$sz" $mode
 			grep -v '^#' /tmp/perf.csv | sed '/^$/d; s/^/PERF /'
 			i=$((i + 1))
 		done

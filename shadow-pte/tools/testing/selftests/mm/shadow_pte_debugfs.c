@@ -16,8 +16,8 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include "../kselftest.h"
+#include "shadow_pte_util.h"
 
-#define DIR		"/sys/kernel/debug/shadow_pte"
 #define PMD_SZ		(2UL << 20)
 
 static long pagesize;
@@ -29,7 +29,7 @@ static int ask(const char *file, const char *req, char *out, size_t len)
 	ssize_t n;
 	int fd, ret = 0;
 
-	snprintf(path, sizeof(path), DIR "/%s", file);
+	snprintf(path, sizeof(path), SPTE_DIR "/%s", file);
 	fd = open(path, O_RDWR);
 	if (fd < 0)
 		return -errno;
@@ -81,44 +81,11 @@ static void expect_answer(const char *what, const char *file, const void *addr,
 			 what, out, want);
 }
 
-/* Fold the per-CPU deltas first, so two reads compare exactly. */
-static void refresh_vmstat(void)
-{
-	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-
-	if (fd >= 0) {
-		if (write(fd, "1", 1) < 0)
-			ksft_print_msg("stat_refresh: %s\n", strerror(errno));
-		close(fd);
-	}
-}
-
-static long read_vmstat(const char *name)
-{
-	char key[64];
-	long val;
-	FILE *f;
-
-	refresh_vmstat();
-	f = fopen("/proc/vmstat", "r");
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %ld", key, &val) == 2) {
-		if (!strcmp(key, name)) {
-			fclose(f);
-			return val;
-		}
-	}
-	fclose(f);
-	return -1;
-}
-
 static void test_read_first(void)
 {
 	char buf[64];
 	ssize_t n;
-	int fd = open(DIR "/entry", O_RDONLY);
+	int fd = open(SPTE_DIR "/entry", O_RDONLY);
 
 	if (fd < 0) {
 		ksft_test_result_fail("open entry: %s\n", strerror(errno));
@@ -155,7 +122,7 @@ static void test_no_permission(void)
 /* debugfs attribute files are not seekable: one open per access. */
 static int knob(const char *val, char *out, size_t len)
 {
-	int fd = open(DIR "/fail_alloc", val ? O_WRONLY : O_RDONLY);
+	int fd = open(SPTE_DIR "/fail_alloc", val ? O_WRONLY : O_RDONLY);
 	ssize_t n;
 	int ret = 0;
 
@@ -226,14 +193,14 @@ int main(void)
 
 	pagesize = sysconf(_SC_PAGESIZE);
 	ksft_print_header();
-	if (access(DIR, F_OK))
-		ksft_exit_skip("%s missing: no CONFIG_SHADOW_PTE, or no debugfs\n", DIR);
+	if (access(SPTE_DIR, F_OK))
+		ksft_exit_skip("%s missing: no CONFIG_SHADOW_PTE, or no debugfs\n", SPTE_DIR);
 	ksft_set_plan(20);
 
-	tables = read_vmstat("nr_shadow_pte_tables");
+	tables = spte_vmstat("nr_shadow_pte_tables");
 	ksft_test_result(tables >= 0, "/proc/vmstat has nr_shadow_pte_tables (%ld)\n", tables);
-	ksft_test_result(read_vmstat("shadow_pte_alloc") >= 0 &&
-			 read_vmstat("shadow_pte_alloc_fail") >= 0,
+	ksft_test_result(spte_vmstat("shadow_pte_alloc") >= 0 &&
+			 spte_vmstat("shadow_pte_alloc_fail") >= 0,
 			 "/proc/vmstat has shadow_pte_alloc and shadow_pte_alloc_fail\n");
 
 	test_read_first();
@@ -273,7 +240,7 @@ int main(void)
 	test_fail_alloc_knob();
 	test_slabinfo();
 
-	ret = read_vmstat("nr_shadow_pte_tables") == tables;
+	ret = spte_vmstat("nr_shadow_pte_tables") == tables;
 	ksft_test_result(ret, "nothing pinned: no shadow table was allocated\n");
 	munmap(area, 3 * PMD_SZ);
 	ksft_finished();

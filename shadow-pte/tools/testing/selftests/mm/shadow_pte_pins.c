@@ -29,8 +29,8 @@
 #include <sys/wait.h>
 #include "../../../../mm/gup_test.h"
 #include "../kselftest.h"
+#include "shadow_pte_util.h"
 
-#define DIR		"/sys/kernel/debug/shadow_pte"
 #define GUP_TEST	"/sys/kernel/debug/gup_test"
 #define PMD_SZ		(2UL << 20)
 #define NR_PIPES	1100	/* > GUP_PIN_COUNTING_BIAS (1024) references */
@@ -39,88 +39,15 @@ static long pagesize;
 static bool shadow;
 static int gup_fd = -1;
 
-struct entry {
-	bool present;	/* the PTE table has a shadow table */
-	unsigned int ro, rw;
-};
-
-/* The shadow entry of @addr in process @pid; false if the query failed. */
-static bool query(pid_t pid, const void *addr, struct entry *e)
-{
-	char req[64], out[512], *p;
-	ssize_t n;
-	int fd;
-
-	memset(e, 0, sizeof(*e));
-	fd = open(DIR "/entry", O_RDWR);
-	if (fd < 0)
-		return false;
-	snprintf(req, sizeof(req), "%d %p", pid, addr);
-	if (write(fd, req, strlen(req)) < 0) {
-		close(fd);
-		return false;
-	}
-	n = read(fd, out, sizeof(out) - 1);
-	close(fd);
-	if (n < 0)
-		return false;
-	out[n] = '\0';
-	p = strstr(out, " ro ");
-	if (p) {
-		e->present = true;
-		if (sscanf(p, " ro %u rw %u", &e->ro, &e->rw) != 2)
-			return false;
-	}
-	return true;
-}
-
 static bool expect_entry(const char *what, pid_t pid, const void *addr,
 			 unsigned int ro, unsigned int rw)
 {
-	struct entry e;
-	bool ok = query(pid, addr, &e) && e.ro == ro && e.rw == rw;
+	struct spte_entry e;
+	bool ok = spte_query(pid, addr, &e) && e.ro == ro && e.rw == rw;
 
 	ksft_test_result(ok, "%s: ro %u rw %u (want ro %u rw %u)\n", what, e.ro,
 			 e.rw, ro, rw);
 	return ok;
-}
-
-static long read_vmstat(const char *name)
-{
-	char key[64];
-	long val;
-	FILE *f;
-	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-
-	if (fd >= 0) {
-		if (write(fd, "1", 1) < 0)
-			ksft_print_msg("stat_refresh: %s\n", strerror(errno));
-		close(fd);
-	}
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %ld", key, &val) == 2) {
-		if (!strcmp(key, name)) {
-			fclose(f);
-			return val;
-		}
-	}
-	fclose(f);
-	return -1;
-}
-
-/* Shadow tables are freed after an RCU grace period: wait up to 2 s. */
-static long settle_tables(long want)
-{
-	long now = read_vmstat("nr_shadow_pte_tables");
-	int i;
-
-	for (i = 0; i < 200 && now != want; i++) {
-		usleep(10000);
-		now = read_vmstat("nr_shadow_pte_tables");
-	}
-	return now;
 }
 
 static int longterm_start(void *addr, unsigned long size, bool write, bool fast)
@@ -191,23 +118,9 @@ static char *window(void)
 	return w;
 }
 
-static uint64_t pfn_of(const void *addr)
-{
-	uint64_t ent = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &ent, sizeof(ent),
-		  (uintptr_t)addr / pagesize * sizeof(ent)) != sizeof(ent))
-		ent = 0;
-	close(fd);
-	return ent & ((1ULL << 55) - 1);
-}
-
 static void test_gup_test_pins(char *w)
 {
-	long fb = read_vmstat("shadow_pte_gup_fast_fallback");
+	long fb = spte_vmstat("shadow_pte_gup_fast_fallback");
 	int ret;
 
 	ret = longterm_start(w, pagesize, false, false);
@@ -227,9 +140,9 @@ static void test_gup_test_pins(char *w)
 	}
 	expect_entry("pin_user_pages_fast R/W pin, page 1", getpid(), w + pagesize, 0, 1);
 	expect_entry("pin_user_pages_fast R/W pin, page 2", getpid(), w + 2 * pagesize, 0, 1);
-	ksft_test_result(read_vmstat("shadow_pte_gup_fast_fallback") > fb,
+	ksft_test_result(spte_vmstat("shadow_pte_gup_fast_fallback") > fb,
 			 "GUP-fast handed the pages to the slow path (%ld fallbacks)\n",
-			 read_vmstat("shadow_pte_gup_fast_fallback") - fb);
+			 spte_vmstat("shadow_pte_gup_fast_fallback") - fb);
 	longterm_stop();
 	expect_entry("R/W unpin", getpid(), w + pagesize, 0, 0);
 }
@@ -253,9 +166,9 @@ static void test_uring_pins(char *w)
 
 static void test_munmap_pinned(void)
 {
-	long tables = settle_tables(read_vmstat("nr_shadow_pte_tables"));
-	long det = read_vmstat("shadow_pte_pin_detach");
-	long unp = read_vmstat("shadow_pte_unpin");
+	long tables = spte_settle_tables(spte_vmstat("nr_shadow_pte_tables"));
+	long det = spte_vmstat("shadow_pte_pin_detach");
+	long unp = spte_vmstat("shadow_pte_unpin");
 	char *w = window();
 	int fd = uring_pin(w + 7 * pagesize, 3);
 
@@ -266,16 +179,16 @@ static void test_munmap_pinned(void)
 	}
 	expect_entry("munmap: pinned before", getpid(), w + 7 * pagesize, 0, 3);
 	munmap(w, PMD_SZ);
-	ksft_test_result(read_vmstat("shadow_pte_pin_detach") == det + 1,
+	ksft_test_result(spte_vmstat("shadow_pte_pin_detach") == det + 1,
 			 "munmap of a pinned page detaches its pins (%ld detached)\n",
-			 read_vmstat("shadow_pte_pin_detach") - det);
+			 spte_vmstat("shadow_pte_pin_detach") - det);
 	uring_unpin(fd);
-	ksft_test_result(read_vmstat("shadow_pte_unpin") == unp + 3,
+	ksft_test_result(spte_vmstat("shadow_pte_unpin") == unp + 3,
 			 "the detached pins are released by unpin (%ld)\n",
-			 read_vmstat("shadow_pte_unpin") - unp);
-	ksft_test_result(settle_tables(tables) == tables,
+			 spte_vmstat("shadow_pte_unpin") - unp);
+	ksft_test_result(spte_settle_tables(tables) == tables,
 			 "shadow table freed with its PTE table (%ld -> %ld)\n",
-			 tables, read_vmstat("nr_shadow_pte_tables"));
+			 tables, spte_vmstat("nr_shadow_pte_tables"));
 }
 
 static void test_mremap_pinned(bool whole)
@@ -316,9 +229,9 @@ static void test_mremap_pinned(bool whole)
 static void test_fork_pinned(void)
 {
 	char *w = window();
-	uint64_t parent_pfn;
+	unsigned long long parent_pfn;
 	int fd = uring_pin(w, 2), status, pfd[2];
-	struct entry e = { 0 };
+	struct spte_entry e = { 0 };
 	char c = 0;
 	pid_t pid;
 
@@ -327,14 +240,14 @@ static void test_fork_pinned(void)
 		munmap(w, PMD_SZ);
 		return;
 	}
-	parent_pfn = pfn_of(w);
+	parent_pfn = spte_pfn_of(w);
 	pid = fork();
 	if (!pid) {
 		/* Child: report whether it got a copy, then wait to be asked. */
-		_exit(pfn_of(w) != parent_pfn && read(pfd[0], &c, 1) == 1 ? 0 : 1);
+		_exit(spte_pfn_of(w) != parent_pfn && read(pfd[0], &c, 1) == 1 ? 0 : 1);
 	}
 	if (shadow) {
-		query(pid, w, &e);
+		spte_query(pid, w, &e);
 		ksft_test_result(e.ro == 0 && e.rw == 0,
 				 "fork: the child's entry starts at zero (ro %u rw %u)\n",
 				 e.ro, e.rw);
@@ -347,7 +260,7 @@ static void test_fork_pinned(void)
 			 "fork: a pinned page is copied for the child\n");
 	/* Coherence: the parent's later writes reach the pinned page. */
 	w[0] = 0x11;
-	ksft_test_result(pfn_of(w) == parent_pfn,
+	ksft_test_result(spte_pfn_of(w) == parent_pfn,
 			 "fork: the parent keeps the pinned page after a write\n");
 	close(pfd[0]);
 	close(pfd[1]);
@@ -366,7 +279,7 @@ static void test_fork_precision(void)
 	char *w = window();
 	int (*p)[2] = calloc(NR_PIPES, sizeof(*p));
 	int i, n = 0, status, fd;
-	uint64_t pfn;
+	unsigned long long pfn;
 	pid_t pid;
 
 	/* Set MMF_HAS_PINNED: pin and unpin some other page once. */
@@ -394,10 +307,10 @@ static void test_fork_precision(void)
 				      i, NR_PIPES, strerror(errno));
 		goto out;
 	}
-	pfn = pfn_of(w);
+	pfn = spte_pfn_of(w);
 	pid = fork();
 	if (!pid)
-		_exit(pfn_of(w) == pfn ? 0 : 1);	/* 0: shared with the parent */
+		_exit(spte_pfn_of(w) == pfn ? 0 : 1);	/* 0: shared with the parent */
 	waitpid(pid, &status, 0);
 	if (!WIFEXITED(status)) {
 		ksft_test_result_fail("precision: the child died\n");
@@ -431,12 +344,12 @@ int main(void)
 	if (gup_fd < 0)
 		ksft_exit_skip("%s: %s (needs CONFIG_GUP_TEST and debugfs)\n", GUP_TEST,
 			       strerror(errno));
-	shadow = !access(DIR, F_OK);
-	ksft_print_msg("scheme: %s\n", shadow ? "shadow PTEs" : "page bits (no " DIR ")");
+	shadow = !access(SPTE_DIR, F_OK);
+	ksft_print_msg("scheme: %s\n", shadow ? "shadow PTEs" : "page bits (no " SPTE_DIR ")");
 	ksft_set_plan(shadow ? 25 : 3);
 
 	if (shadow) {
-		tables = settle_tables(read_vmstat("nr_shadow_pte_tables"));
+		tables = spte_settle_tables(spte_vmstat("nr_shadow_pte_tables"));
 		w = window();
 		test_gup_test_pins(w);
 		test_uring_pins(w);
@@ -448,7 +361,7 @@ int main(void)
 	test_fork_pinned();
 	test_fork_precision();
 	if (shadow) {
-		long now = settle_tables(tables);
+		long now = spte_settle_tables(tables);
 
 		ksft_test_result(now == tables,
 				 "all shadow tables gone again (%ld at start, %ld now)\n",

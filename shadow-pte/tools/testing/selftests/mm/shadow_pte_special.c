@@ -64,7 +64,7 @@ static void expect_special(const char *what, pid_t pid, const void *addr,
 static void test_zero_page(void)
 {
 	char *w = window(PMD_SZ);
-	uint64_t zero;
+	unsigned long long zero;
 
 	read_byte(w);
 	read_byte(w + 3 * pagesize);
@@ -159,7 +159,7 @@ static void test_ro_pin_unshares(void)
 {
 	struct pin_longterm_test args = { .size = 0, .flags = 0 };
 	char *w = window(PMD_SZ), *buf = malloc(pagesize);
-	uint64_t shared, pinned;
+	unsigned long long shared, pinned;
 	int status, pfd[2], qfd[2];
 	char c = 0;
 	pid_t pid;

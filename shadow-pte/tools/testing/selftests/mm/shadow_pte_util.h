@@ -93,10 +93,10 @@ static inline bool spte_query(pid_t pid, const void *addr, struct spte_entry *e)
 }
 
 /* The PFN /proc/self/pagemap gives for @addr (0 if none or unreadable). */
-static inline uint64_t spte_pfn_of(const void *addr)
+static inline unsigned long long spte_pfn_of(const void *addr)
 {
 	long pagesize = sysconf(_SC_PAGESIZE);
-	uint64_t ent = 0;
+	unsigned long long ent = 0;
 	int fd = open("/proc/self/pagemap", O_RDONLY);
 
 	if (fd < 0)
