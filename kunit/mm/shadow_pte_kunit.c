@@ -1005,6 +1005,113 @@ static void spte_zap_detaches_pins(struct kunit *test)
 	put_page(page);
 }
 
+/* What GUP-fast does with IRQs off, on the PTE of @addr. */
+static int spte_fast_pin(struct kunit *test, unsigned long addr,
+			 struct folio *folio, bool write)
+{
+	unsigned long flags;
+	spinlock_t *ptl;	/* the PTE table's lock */
+	pte_t *pte = spte_lock(test, addr, &ptl);
+	int ret;
+
+	local_irq_save(flags);
+	ret = shadow_pte_gup_fast_pin(pte, folio, write);
+	local_irq_restore(flags);
+	spte_unlock(pte, ptl);
+	return ret;
+}
+
+static void spte_fast_unpin(struct folio *folio, bool write)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	shadow_pte_gup_fast_unpin(folio, write);
+	local_irq_restore(flags);
+}
+
+/* A reference (not a pin) to the page at @addr, for the fast-pin cases. */
+static struct folio *spte_get_folio(struct kunit *test, unsigned long addr)
+{
+	struct page *page = NULL;
+	long ret;
+
+	spte_touch(test, addr);
+	mmap_read_lock(current->mm);
+	ret = get_user_pages(addr, 1, 0, &page);
+	mmap_read_unlock(current->mm);
+	KUNIT_ASSERT_EQ(test, ret, 1L);
+	return page_folio(page);
+}
+
+/*
+ * GUP-fast counts only where the table already has a shadow table and the
+ * folio's record, if any, is at this PTE; a back-out takes its own kind.
+ */
+static void spte_gup_fast_counts_where_shadow_exists(struct kunit *test)
+{
+	unsigned long addr = spte_map(test), next = addr + PAGE_SIZE;
+	struct folio *folio = spte_get_folio(test, next);
+	struct page *slow;
+	u32 ro, rw, v;
+
+	KUNIT_EXPECT_EQ(test, spte_fast_pin(test, next, folio, true), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(folio, &ro, &rw), -ENOENT);
+
+	spte_touch(test, addr);
+	slow = spte_gup_pin(test, addr, FOLL_WRITE, 1);
+	KUNIT_ASSERT_NOT_NULL(test, slow);
+	KUNIT_EXPECT_EQ(test, spte_fast_pin(test, next, folio, false), 0);
+	KUNIT_EXPECT_EQ(test, spte_fast_pin(test, next, folio, true), 0);
+	/* The same folio through another PTE: left to the slow path. */
+	KUNIT_EXPECT_EQ(test, spte_fast_pin(test, addr, folio, true), -EAGAIN);
+	v = spte_entry_of(test, next);
+	KUNIT_EXPECT_EQ(test, shadow_pte_ro(v), 1U);
+	KUNIT_EXPECT_EQ(test, shadow_pte_rw(v), 1U);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(folio, &ro, &rw), 1L);
+	KUNIT_EXPECT_EQ(test, ro + rw, 2U);
+	/* The slow pin's entry is untouched. */
+	KUNIT_EXPECT_EQ(test, shadow_pte_rw(spte_entry_of(test, addr)), 1U);
+
+	spte_fast_unpin(folio, true);
+	v = spte_entry_of(test, next);
+	KUNIT_EXPECT_EQ(test, shadow_pte_ro(v), 1U);
+	KUNIT_EXPECT_EQ(test, shadow_pte_rw(v), 0U);
+	spte_fast_unpin(folio, false);
+	KUNIT_EXPECT_EQ(test, spte_entry_of(test, next), 0U);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(folio, &ro, &rw), -ENOENT);
+	unpin_user_page(slow);
+	folio_put(folio);
+	spte_done(test, addr);
+}
+
+/*
+ * A zap that clears the PTE between GUP-fast's count and its recheck
+ * detaches the record; the back-out then finds it detached and frees it.
+ */
+static void spte_gup_fast_back_out_after_zap(struct kunit *test)
+{
+	long before = shadow_pte_nr_tables();
+	unsigned long addr = spte_map(test), next = addr + PAGE_SIZE;
+	struct folio *folio = spte_get_folio(test, next);
+	struct page *slow;
+	u32 ro, rw;
+
+	spte_touch(test, addr);
+	slow = spte_gup_pin(test, addr, FOLL_WRITE, 1);
+	KUNIT_ASSERT_NOT_NULL(test, slow);
+	KUNIT_ASSERT_EQ(test, spte_fast_pin(test, next, folio, true), 0);
+	KUNIT_ASSERT_EQ(test, vm_munmap(addr, SPTE_MAP_LEN), 0);
+	spte_drain();
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), before);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(folio, &ro, &rw), 0L);
+	KUNIT_EXPECT_EQ(test, rw, 1U);
+	spte_fast_unpin(folio, true);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(folio, &ro, &rw), -ENOENT);
+	unpin_user_page(slow);
+	folio_put(folio);
+}
+
 static void spte_folio_add_pin_is_counted(struct kunit *test)
 {
 	unsigned long addr = spte_map(test);
@@ -1158,6 +1265,8 @@ static struct kunit_case shadow_pte_table_cases[] = {
 	KUNIT_CASE(spte_gup_pin_counts_and_unpins),
 	KUNIT_CASE(spte_gup_ro_rw_and_unpin_order),
 	KUNIT_CASE(spte_zap_detaches_pins),
+	KUNIT_CASE(spte_gup_fast_counts_where_shadow_exists),
+	KUNIT_CASE(spte_gup_fast_back_out_after_zap),
 	KUNIT_CASE(spte_folio_add_pin_is_counted),
 	KUNIT_CASE(spte_gup_alloc_failure_fails_pin),
 	KUNIT_CASE(spte_zero_page_is_special),

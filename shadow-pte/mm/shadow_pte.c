@@ -631,20 +631,27 @@ static void spte_detach_table(struct ptdesc *pt)
  * saturated at SHADOW_PTE_COUNT_MAX: an entry may stay above the truth for a
  * record beyond the limit, never below it.
  */
-static void spte_sync_entry(struct shadow_pte_pin *p)
+static void spte_write_entry(struct shadow_pte_table *t,
+			     const struct shadow_pte_pin *p)
 {
-	struct shadow_pte_table *t = READ_ONCE(p->pt->pt_shadow);
 	u32 counts, new;
 	int old;
 
-	if (WARN_ONCE(!t, "shadow_pte: pin record of a table without shadow\n"))
-		return;
 	counts = (min(p->ro, SHADOW_PTE_COUNT_MAX) << SHADOW_PTE_RO_SHIFT) |
 		 (min(p->rw, SHADOW_PTE_COUNT_MAX) << SHADOW_PTE_RW_SHIFT);
 	old = atomic_read(&t->ent[p->idx]);
 	do {
 		new = ((u32)old & ~(SHADOW_PTE_RO_MASK | SHADOW_PTE_RW_MASK)) | counts;
 	} while (!atomic_try_cmpxchg(&t->ent[p->idx], &old, new));
+}
+
+static void spte_sync_entry(struct shadow_pte_pin *p)
+{
+	struct shadow_pte_table *t = READ_ONCE(p->pt->pt_shadow);
+
+	if (WARN_ONCE(!t, "shadow_pte: pin record of a table without shadow\n"))
+		return;
+	spte_write_entry(t, p);
 }
 
 /**
@@ -753,6 +760,110 @@ int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
 	return ret;
 }
 EXPORT_SYMBOL_GPL(shadow_pte_gup_pin);
+
+/**
+ * shadow_pte_gup_fast_pin - count a GUP-fast pin of @folio through @ptep
+ * @ptep: the PTE GUP-fast read, IRQs off, no PTL
+ * @folio: the order-0 anon folio it maps, already pinned
+ * @write: FOLL_WRITE
+ *
+ * Counts only when the PTE table already has a shadow table and the folio's
+ * record, if it has one, is attached to this PTE; a missing record is
+ * allocated GFP_NOWAIT. shadow_pte_pin_fast() backs out if the table is
+ * detached meanwhile. The caller must then recheck its PTE and PMD as it
+ * does for the folio reference, and call shadow_pte_gup_fast_unpin() if
+ * either changed: a zap that cleared the PTE may have missed this count.
+ *
+ * Return: 0 if counted; -EAGAIN if not (the caller drops its pin and leaves
+ * the page to the slow path).
+ */
+int shadow_pte_gup_fast_pin(pte_t *ptep, struct folio *folio, bool write)
+{
+	struct ptdesc *pt = virt_to_ptdesc(ptep);
+	struct shadow_pte_table *t = ptdesc_shadow(pt);
+	unsigned int idx = shadow_pte_slot(ptep);
+	struct spte_bucket *b = spte_bucket(folio);
+	struct shadow_pte_pin *p, *fresh = NULL;
+	int ret = -EAGAIN;
+
+	lockdep_assert_irqs_disabled();
+	if (!t)
+		return -EAGAIN;
+	spin_lock(&b->lock);
+	p = spte_pin_find(b, folio);
+	if (!p) {
+		spin_unlock(&b->lock);
+		fresh = kmem_cache_zalloc(shadow_pte_pin_cache,
+					  GFP_NOWAIT | __GFP_NOWARN);
+		if (!fresh)
+			return -EAGAIN;
+		spin_lock(&b->lock);
+		p = spte_pin_find(b, folio);
+	}
+	/* Attached elsewhere or detached: the slow path sorts it out. */
+	if (p && (p->pt != pt || p->idx != idx))
+		goto out;
+	if (shadow_pte_pin_fast(pt, t, idx, write))
+		goto out;
+	if (!p) {
+		p = fresh;
+		fresh = NULL;
+		p->folio = folio;
+		p->pt = pt;
+		p->idx = idx;
+		hlist_add_head(&p->node, &b->head);
+		atomic_long_inc(&shadow_pte_live_pins);
+	}
+	if (write)
+		p->rw++;
+	else
+		p->ro++;
+	ret = 0;
+out:
+	spin_unlock(&b->lock);
+	if (fresh)
+		kmem_cache_free(shadow_pte_pin_cache, fresh);
+	if (!ret)
+		count_vm_event(SHADOW_PTE_GUP_FAST_PIN);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(shadow_pte_gup_fast_pin);
+
+/**
+ * shadow_pte_gup_fast_unpin - take back a shadow_pte_gup_fast_pin()
+ * @folio: the folio
+ * @write: as passed to shadow_pte_gup_fast_pin()
+ *
+ * The PTE changed under GUP-fast after it counted (IRQs off). The record
+ * may have been moved (mremap) or detached (zap, table teardown) meanwhile;
+ * it still holds this pin, so remove it there. A table whose pointer is
+ * already gone is not written.
+ */
+void shadow_pte_gup_fast_unpin(struct folio *folio, bool write)
+{
+	struct spte_bucket *b = spte_bucket(folio);
+	struct shadow_pte_pin *p;
+	struct shadow_pte_table *t;
+
+	lockdep_assert_irqs_disabled();
+	spin_lock(&b->lock);
+	p = spte_pin_find(b, folio);
+	if (WARN_ON_ONCE(!p || !(p->ro + p->rw))) {
+		spin_unlock(&b->lock);
+		return;
+	}
+	if (write ? p->rw : !p->ro)
+		p->rw--;
+	else
+		p->ro--;
+	t = p->pt ? ptdesc_shadow(p->pt) : NULL;
+	if (t)
+		spte_write_entry(t, p);
+	if (!p->ro && !p->rw)
+		spte_pin_free(p);
+	spin_unlock(&b->lock);
+}
+EXPORT_SYMBOL_GPL(shadow_pte_gup_fast_unpin);
 
 /*
  * CONFIG_DEBUG_SHADOW_PTE: a pin record against its folio and its slot

@@ -92,8 +92,11 @@
  * PageAnonExclusive, fork copies it instead of sharing it, and swap-out,
  * migration, KSM and khugepaged refuse it. So "the pins of this folio" and
  * "the pins counted in its PTE's entry" are the same number, and every
- * reader decides from the entry. GUP-fast does not count: for such a folio
- * it hands the page to the slow path (event shadow_pte_gup_fast_fallback).
+ * reader decides from the entry. GUP-fast counts too, but only when the
+ * PTE table already has a shadow table and the folio's record, if any,
+ * points at this PTE (shadow_pte_gup_fast_pin(), then a recheck of the
+ * PTE and PMD as for the folio reference); otherwise it hands the page to
+ * the slow path (event shadow_pte_gup_fast_fallback).
  * Large folios keep their exact folio-wide _pincount, which stays the
  * authority for them, as for file, shmem, hugetlb and PMD/PUD-mapped pins:
  * none of those is counted here, and shadow_pte_tracks() says which is which.
@@ -308,6 +311,9 @@ static inline bool shadow_pte_wp_reuse(const pte_t *ptep)
 	return true;
 }
 
+int shadow_pte_gup_fast_pin(pte_t *ptep, struct folio *folio, bool write);
+void shadow_pte_gup_fast_unpin(struct folio *folio, bool write);
+
 /* GUP-fast handed a counted folio to the slow path. */
 static inline void shadow_pte_gup_fast_fallback(void)
 {
@@ -495,6 +501,9 @@ static inline void shadow_pte_prealloc_free(struct shadow_pte_prealloc *pa) { }
 static inline int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
 				     struct folio *folio, bool write,
 				     struct shadow_pte_prealloc *pa) { return 0; }
+static inline int shadow_pte_gup_fast_pin(pte_t *ptep, struct folio *folio,
+					  bool write) { return 0; }
+static inline void shadow_pte_gup_fast_unpin(struct folio *folio, bool write) { }
 static inline void shadow_pte_gup_fast_fallback(void) { }
 static inline void shadow_pte_unpin_folio(struct folio *folio, int refs) { }
 static inline void shadow_pte_add_pin(struct folio *folio) { }
