@@ -18,7 +18,11 @@
  * usage: gup_bench [SIZE_MIB [pin_fast|pin_longterm|gup_fast|all]]
  *        environment: NR_PAGES_PER_CALL (default 1, as gup_test)
  * output: RESULT gup_<mode> size_mib=N pages=N get_ns_per_page=X
- *         put_ns_per_page=X
+ *         put_ns_per_page=X fast_counted=N fast_fallback=N
+ * fast_counted and fast_fallback are the shadow kernel's vmstat events
+ * shadow_pte_gup_fast_pin (GUP-fast counted the pin itself) and
+ * shadow_pte_gup_fast_fallback (it left the page to the slow path) over the
+ * run; 0 on kernels without them.
  */
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -45,6 +49,7 @@ int main(int argc, char **argv)
 		    strerror(errno));
 	touch_write(p, len);
 	for (i = 0; modes[i]; i++) {
+		long long counted, fallback;
 		struct gup_test g;
 
 		if (!bench_want(mode, modes[i]))
@@ -54,11 +59,15 @@ int main(int argc, char **argv)
 		g.size = len;
 		g.nr_pages_per_call = npc ? bench_parse(npc, 1, 1 << 20, "NR_PAGES_PER_CALL") : 1;
 		g.gup_flags = GUP_FOLL_WRITE;
+		counted = vmstat("shadow_pte_gup_fast_pin");
+		fallback = vmstat("shadow_pte_gup_fast_fallback");
 		if (ioctl(fd, cmds[i], &g))
 			die("gup_test ioctl %s: %s", modes[i], strerror(errno));
-		printf("RESULT gup_%s size_mib=%zu pages=%zu get_ns_per_page=%.1f put_ns_per_page=%.1f\n",
+		counted = delta(vmstat("shadow_pte_gup_fast_pin"), counted);
+		fallback = delta(vmstat("shadow_pte_gup_fast_fallback"), fallback);
+		printf("RESULT gup_%s size_mib=%zu pages=%zu get_ns_per_page=%.1f put_ns_per_page=%.1f fast_counted=%lld fast_fallback=%lld\n",
 		       modes[i], len / MIB, pages, g.get_delta_usec * 1000.0 / pages,
-		       g.put_delta_usec * 1000.0 / pages);
+		       g.put_delta_usec * 1000.0 / pages, counted, fallback);
 	}
 	close(fd);
 	munmap(p, len);

@@ -31,7 +31,7 @@ import statistics
 import subprocess
 import sys
 
-KERNELS = ('baseline', 'shadow', 'shadow-off')
+KERNELS = ('baseline', 'shadow', 'shadow-special', 'shadow-off')
 # Metrics that are a cost per operation: the headline ratios and ratios.svg.
 TIME_KEYS = ('ns_per_fault', 'ns_fork', 'ns_munmap', 'ns_mremap',
              'get_ns_per_page', 'put_ns_per_page')
@@ -199,10 +199,13 @@ def main():
         out.append('  - KVM: wall-clock guest time on this host; expect run-to-run noise.')
     out.append('- kernels (`uname -r` in the guests): ' +
                ', '.join(f'{k} `{meta["kernels"][k]["uname_r"]}`' for k in kernels))
-    out.append('- configs: baseline = pristine Debian tree, shadow = assembled tree '
-               '(configs/shadow.config), shadow-off = assembled tree with '
-               'CONFIG_SHADOW_PTE=n; all tinyconfig + configs/guest.config; the exact '
-               '.config files are ' + ', '.join(f'{k}/config' for k in kernels))
+    out.append('- configs: baseline = pristine Debian tree; shadow = assembled tree with '
+               'CONFIG_SHADOW_PTE=y (configs/bench.config: no CONFIG_DEBUG_SHADOW_PTE, no '
+               'KUnit, no special bit); shadow-special = the same plus '
+               'CONFIG_SHADOW_PTE_SPECIAL (configs/bench-special.config); shadow-off = '
+               'assembled tree with CONFIG_SHADOW_PTE=n; all tinyconfig + '
+               'configs/guest.config; the exact .config files are ' +
+               ', '.join(f'{k}/config' for k in kernels))
     out.append('- guest: 2 vCPUs, 2 GiB; every benchmark runs under `perf stat -x,` '
                '(software events); anonymous areas use MADV_NOHUGEPAGE')
     sizes = {k: meta['kernels'][k]['vmlinux_size'] for k in kernels}
@@ -288,10 +291,11 @@ def main():
         off_ok = sizes['shadow-off'] == sizes['baseline'] and osizes['shadow-off'] == osizes['baseline']
         out += ['', 'CONFIG_SHADOW_PTE=n vs pristine, vmlinux and vmlinux.o: ' +
                 ('**identical sizes**' if off_ok else '**DIFFERENT sizes**')]
-    if 'shadow' in osizes and len(osizes['shadow']) >= 3 and len(osizes['baseline']) >= 3:
-        delta = [int(a) - int(b) for a, b in zip(osizes['shadow'], osizes['baseline'])]
-        out += ['', f'CONFIG_SHADOW_PTE=y (with the built-in KUnit suite) vs pristine, vmlinux.o: '
-                f'text {delta[0]:+d}, data {delta[1]:+d}, bss {delta[2]:+d} bytes']
+    for k in ('shadow', 'shadow-special'):
+        if k in osizes and len(osizes[k]) >= 3 and len(osizes['baseline']) >= 3:
+            delta = [int(a) - int(b) for a, b in zip(osizes[k], osizes['baseline'])]
+            out += ['', f'{k} vs pristine, vmlinux.o: '
+                    f'text {delta[0]:+d}, data {delta[1]:+d}, bss {delta[2]:+d} bytes']
 
     # Plots.
     notes = []
@@ -323,7 +327,8 @@ plot {cols}
             got = {k: v for s_, k, v in mem_rows if s_ == scen}
             if 'baseline' not in got:
                 continue
-            sh = got.get('shadow', [0] * len(MEM_KEYS))
+            # the zero page costs shadow memory only with the special bit
+            sh = got.get('shadow-special' if scen == 'zero' else 'shadow', [0] * len(MEM_KEYS))
             lines.append(f'{scen} {got["baseline"][6] / 1024:.1f} {sh[6] / 1024:.1f} '
                          f'{sh[2] / 1024:.1f} {sh[4] / 1024:.1f}')
         notes.append(plot(d, 'memory', lines, """set terminal svg size 900,500 dynamic font 'sans,10'

@@ -18,6 +18,8 @@ TREE=${WB_TREE:-$BUILD/tree}              # git clone of PRISTINE + overlay comm
 OUT_baseline=$PRISTINE/.out-baseline
 OUT_shadow=$TREE/.out-shadow
 OUT_shadow_off=$TREE/.out-shadow-off  # assembled tree, CONFIG_SHADOW_PTE=n
+OUT_shadow_bench=$TREE/.out-shadow-bench      # make report: =y without debug and KUnit
+OUT_shadow_special=$TREE/.out-shadow-special  # the same plus CONFIG_SHADOW_PTE_SPECIAL
 USERSPACE=$BUILD/userspace    # static selftests, perf, initramfs
 RESULTS=$BUILD/results
 
@@ -76,8 +78,8 @@ kunit_counts() {
 kernel_src() {
 	case "$1" in
 	baseline) echo "$PRISTINE" ;;
-	shadow | shadow-off) echo "$TREE" ;;
-	*) die "unknown KERNEL='$1': use KERNEL=baseline, shadow or shadow-off" ;;
+	shadow | shadow-off | shadow-bench | shadow-special) echo "$TREE" ;;
+	*) die "unknown KERNEL='$1': use KERNEL=baseline, shadow, shadow-off, shadow-bench or shadow-special" ;;
 	esac
 }
 
@@ -89,7 +91,9 @@ kernel_out() {
 	baseline) echo "$OUT_baseline$sfx" ;;
 	shadow) echo "$OUT_shadow$sfx" ;;
 	shadow-off) echo "$OUT_shadow_off$sfx" ;;
-	*) die "unknown KERNEL='$1': use KERNEL=baseline, shadow or shadow-off" ;;
+	shadow-bench) echo "$OUT_shadow_bench$sfx" ;;
+	shadow-special) echo "$OUT_shadow_special$sfx" ;;
+	*) die "unknown KERNEL='$1': use KERNEL=baseline, shadow, shadow-off, shadow-bench or shadow-special" ;;
 	esac
 }
 

@@ -3,8 +3,11 @@
 # make report: build the kernels (if stale), boot each, run every benchmark
 # job (benchmarks/jobs/bench_*.sh) and write build/report/ (raw.csv, raw.json,
 # report.md, ratios.svg, memory.svg).
-# Kernels: baseline (pristine), shadow (assembled, CONFIG_SHADOW_PTE=y) and
-# shadow-off (assembled, CONFIG_SHADOW_PTE=n), which must match baseline.
+# Kernels (report column: build): baseline (pristine); shadow: shadow-bench
+# (assembled, CONFIG_SHADOW_PTE=y, configs/bench.config: no debug checks, no
+# KUnit); shadow-special: the same plus CONFIG_SHADOW_PTE_SPECIAL; shadow-off
+# (assembled, CONFIG_SHADOW_PTE=n), which must match baseline. The test
+# kernel (configs/shadow.config, with CONFIG_DEBUG_SHADOW_PTE) is not measured.
 # Method: KVM when /dev/kvm boots a guest (probed), else TCG with -icount shift=0,sleep=off.
 # Environment: REPS (runs per benchmark and mode, default 5), SIZE_MIB (fault,
 # munmap, mremap, anon-cow and gup_test benchmarks, default 64), BIG_MIB (fork
@@ -19,7 +22,8 @@ step setup bash "$TOP/scripts/setup.sh"
 step source bash "$TOP/scripts/source.sh"
 step assemble make -s -C "$TOP" assemble
 step kernel-baseline bash "$TOP/scripts/build-kernel.sh" baseline
-step kernel-shadow bash "$TOP/scripts/build-kernel.sh" shadow
+step kernel-shadow-bench bash "$TOP/scripts/build-kernel.sh" shadow-bench
+step kernel-shadow-special bash "$TOP/scripts/build-kernel.sh" shadow-special
 step kernel-shadow-off bash "$TOP/scripts/build-kernel.sh" shadow-off
 step userspace bash "$TOP/scripts/build-userspace.sh"
 
@@ -29,16 +33,20 @@ note "report: $(echo "$jobs" | tr ',' '\n' | wc -l) benchmark jobs, ${REPS:-5} r
 if kvm_works "$(kernel_out baseline)/arch/x86/boot/bzImage"; then icount=0; else icount=1; fi
 rm -rf "$R.tmp"
 mkdir -p "$R.tmp"
-for k in baseline shadow shadow-off; do
+# report column -> kernel build
+build_of() { if [ "$1" = shadow ]; then echo shadow-bench; else echo "$1"; fi; }
+cols=(baseline shadow shadow-special shadow-off)
+for k in "${cols[@]}"; do
 	ICOUNT=$icount APPEND="wb.reps=${REPS:-5} wb.size=${SIZE_MIB:-64} wb.bigsize=${BIG_MIB:-256}" \
-		step "bench-$k" bash "$TOP/scripts/run-guest.sh" "$k" "$jobs" "$R.tmp/$k" ||
+		step "bench-$k" bash "$TOP/scripts/run-guest.sh" "$(build_of "$k")" "$jobs" "$R.tmp/$k" ||
 		die "benchmark run on $k failed: $(cat "$R.tmp/$k/status" 2>/dev/null) (console: $R.tmp/$k/console.log)"
 done
-for k in baseline shadow shadow-off; do
-	cp "$(kernel_out "$k")/.config" "$R.tmp/$k/config"
-	size "$(kernel_out "$k")/vmlinux" | tail -n 1 >"$R.tmp/$k/vmlinux.size"
+for k in "${cols[@]}"; do
+	o=$(kernel_out "$(build_of "$k")")
+	cp "$o/.config" "$R.tmp/$k/config"
+	size "$o/vmlinux" | tail -n 1 >"$R.tmp/$k/vmlinux.size"
 	# vmlinux pads .text to an alignment boundary; vmlinux.o shows real growth.
-	size "$(kernel_out "$k")/vmlinux.o" | tail -n 1 >"$R.tmp/$k/vmlinux.o.size"
+	size "$o/vmlinux.o" | tail -n 1 >"$R.tmp/$k/vmlinux.o.size"
 done
 git -C "$TOP" describe --always --dirty >"$R.tmp/commit" 2>/dev/null || echo unknown >"$R.tmp/commit"
 git -C "$TREE" rev-parse HEAD >"$R.tmp/tree-commit"

@@ -53,14 +53,18 @@ rm -rf "$OUTDIR"
 mkdir -p "$OUTDIR"
 swap=$OUTDIR/swap.img
 truncate -s 512M "$swap"
+# /dev/vdb: a scratch disk for O_DIRECT tests (shadow_pte_pins)
+scratch=$OUTDIR/scratch.img
+truncate -s 8M "$scratch"
 echo "$method" >"$OUTDIR/method"
 t0=$(date +%s)
 rc=0
 timeout --foreground -k 10 "${TIMEOUT:-1200}" "${q[@]}" \
 	-drive "file=$swap,format=raw,if=virtio,cache=unsafe" \
+	-drive "file=$scratch,format=raw,if=virtio,cache=unsafe" \
 	-serial "file:$OUTDIR/console.log" -serial "file:$OUTDIR/results.raw" \
 	-monitor none -append "$append wb.jobs=$JOBLIST" </dev/null >"$OUTDIR/qemu.log" 2>&1 || rc=$?
-rm -f "$swap"
+rm -f "$swap" "$scratch"
 tr -d '\r' <"$OUTDIR/results.raw" >"$OUTDIR/results.txt" && rm -f "$OUTDIR/results.raw"
 echo "$K: guest ran $(($(date +%s) - t0)) s ($method), qemu status $rc" >&2
 

@@ -4,7 +4,10 @@
  * gup_test's long-term ioctls and with io_uring fixed buffers show up in the
  * entry of the PTE they went through (R/O and R/W apart), go away on unpin,
  * follow the PTE through mremap, detach on munmap and stay with the parent
- * at fork. The fork cases also run on the page-bit kernel, each with the
+ * at fork. GUP-fast counts by itself once a table has its shadow table;
+ * O_DIRECT pins on the scratch disk are counted and released by bio
+ * completion; a pinned THP whose PMD is split keeps its pin in the folio's
+ * _pincount. The fork cases also run on the page-bit kernel, each with the
  * answer that scheme gives:
  *   - a pinned page is copied for the child in both schemes;
  *   - an unpinned page with more than GUP_PIN_COUNTING_BIAS references
@@ -33,6 +36,7 @@
 
 #define GUP_TEST	"/sys/kernel/debug/gup_test"
 #define PMD_SZ		(2UL << 20)
+#define SCRATCH_DISK	"/dev/vdb"	/* run-guest.sh: a scratch virtio disk */
 #define NR_PIPES	1100	/* > GUP_PIN_COUNTING_BIAS (1024) references */
 
 static long pagesize;
@@ -120,7 +124,7 @@ static char *window(void)
 
 static void test_gup_test_pins(char *w)
 {
-	long fb = spte_vmstat("shadow_pte_gup_fast_fallback");
+	long fb, fp;
 	int ret;
 
 	ret = longterm_start(w, pagesize, false, false);
@@ -133,6 +137,9 @@ static void test_gup_test_pins(char *w)
 	longterm_stop();
 	expect_entry("R/O unpin", getpid(), w, 0, 0);
 
+	/* The table has its shadow table now: GUP-fast counts by itself. */
+	fb = spte_vmstat("shadow_pte_gup_fast_fallback");
+	fp = spte_vmstat("shadow_pte_gup_fast_pin");
 	ret = longterm_start(w + pagesize, 2 * pagesize, true, true);
 	if (ret) {
 		ksft_test_result_fail("PIN_LONGTERM_TEST_START r/w fast: %s\n", strerror(-ret));
@@ -140,11 +147,190 @@ static void test_gup_test_pins(char *w)
 	}
 	expect_entry("pin_user_pages_fast R/W pin, page 1", getpid(), w + pagesize, 0, 1);
 	expect_entry("pin_user_pages_fast R/W pin, page 2", getpid(), w + 2 * pagesize, 0, 1);
-	ksft_test_result(spte_vmstat("shadow_pte_gup_fast_fallback") > fb,
-			 "GUP-fast handed the pages to the slow path (%ld fallbacks)\n",
-			 spte_vmstat("shadow_pte_gup_fast_fallback") - fb);
+	fb = spte_vmstat("shadow_pte_gup_fast_fallback") - fb;
+	fp = spte_vmstat("shadow_pte_gup_fast_pin") - fp;
+	ksft_test_result(fp == 2 && fb == 0,
+			 "GUP-fast counted both pins itself (%ld counted, %ld fallbacks)\n",
+			 fp, fb);
 	longterm_stop();
 	expect_entry("R/W unpin", getpid(), w + pagesize, 0, 0);
+}
+
+/*
+ * A table without a shadow table: GUP-fast leaves the first pin to the slow
+ * path, which attaches one; a later pin in that table is counted fast.
+ */
+static void test_gup_fast_first_pin(void)
+{
+	long fb = spte_vmstat("shadow_pte_gup_fast_fallback");
+	long fp = spte_vmstat("shadow_pte_gup_fast_pin");
+	char *w = window();
+	int ret, fd;
+
+	ret = longterm_start(w, pagesize, true, true);
+	if (ret) {
+		ksft_test_result_fail("PIN_LONGTERM_TEST_START r/w fast: %s\n", strerror(-ret));
+		munmap(w, PMD_SZ);
+		return;
+	}
+	expect_entry("first fast pin in a table: counted", getpid(), w, 0, 1);
+	fd = uring_pin(w + pagesize, 1);	/* pin_user_pages_fast too */
+	if (fd < 0)
+		ksft_print_msg("io_uring register: %s\n", strerror(-fd));
+	fb = spte_vmstat("shadow_pte_gup_fast_fallback") - fb;
+	fp = spte_vmstat("shadow_pte_gup_fast_pin") - fp;
+	ksft_test_result(fd >= 0 && fb == 1 && fp == 1,
+			 "GUP-fast: first pin of the table via the slow path, the next one fast (%ld fallbacks, %ld counted)\n",
+			 fb, fp);
+	if (fd >= 0)
+		uring_unpin(fd);
+	longterm_stop();
+	munmap(w, PMD_SZ);
+}
+
+/* Poll a vmstat counter up to 2 s until it reaches @want. */
+static long wait_vmstat(const char *name, long want)
+{
+	long now = spte_vmstat(name);
+	int i;
+
+	for (i = 0; i < 200 && now < want; i++) {
+		usleep(10000);
+		now = spte_vmstat(name);
+	}
+	return now;
+}
+
+static long counted_pins(void)
+{
+	return spte_vmstat("shadow_pte_pin") + spte_vmstat("shadow_pte_gup_fast_pin");
+}
+
+/*
+ * O_DIRECT on the scratch disk with a whole 2 MiB window: the block layer
+ * pins every page through iov_iter_extract_pages() and unpins in bio
+ * completion. A 2 MiB write needs more than one bio (BIO_MAX_VECS is 256
+ * pages), so blkdev_bio_end_io() releases the pages in completion (IRQ)
+ * context; the read dirties its pages and releases them there or from a
+ * workqueue. Every pin must be counted and released, entries end at zero.
+ */
+static void test_odirect(void)
+{
+	long pages = PMD_SZ / pagesize, pin, unp, live;
+	int fd = open(SCRATCH_DISK, O_RDWR | O_DIRECT);
+	bool same = true;
+	char *w;
+	long i;
+
+	if (fd < 0) {
+		for (i = 0; i < 4; i++)
+			ksft_test_result_skip("O_DIRECT: %s: %s (run-guest.sh attaches it)\n",
+					      SCRATCH_DISK, strerror(errno));
+		return;
+	}
+	live = spte_vmstat("nr_shadow_pte_pins");
+	w = window();
+	for (i = 0; i < pages; i++)
+		w[i * pagesize] = (char)i;
+	pin = counted_pins();
+	unp = spte_vmstat("shadow_pte_unpin");
+	if (pwrite(fd, w, PMD_SZ, 0) != (ssize_t)PMD_SZ) {
+		ksft_test_result_fail("O_DIRECT write: %s\n", strerror(errno));
+		goto out;
+	}
+	pin = counted_pins() - pin;
+	unp = wait_vmstat("shadow_pte_unpin", unp + pages) - unp;
+	ksft_test_result(pin == pages && unp == pages,
+			 "O_DIRECT write of %ld pages: %ld pins counted, %ld released by bio completion\n",
+			 pages, pin, unp);
+	memset(w, 0, PMD_SZ);
+	pin = counted_pins();
+	unp = spte_vmstat("shadow_pte_unpin");
+	if (pread(fd, w, PMD_SZ, 0) != (ssize_t)PMD_SZ) {
+		ksft_test_result_fail("O_DIRECT read: %s\n", strerror(errno));
+		goto out;
+	}
+	pin = counted_pins() - pin;
+	unp = wait_vmstat("shadow_pte_unpin", unp + pages) - unp;
+	ksft_test_result(pin == pages && unp == pages,
+			 "O_DIRECT read of %ld pages: %ld pins counted, %ld released\n",
+			 pages, pin, unp);
+	for (i = 0; i < pages; i++)
+		same &= w[i * pagesize] == (char)i;
+	ksft_test_result(same, "O_DIRECT read: the data came back into the pinned pages\n");
+	ksft_test_result(spte_vmstat("nr_shadow_pte_pins") == live,
+			 "O_DIRECT: no pin record left (%ld before, %ld after)\n",
+			 live, spte_vmstat("nr_shadow_pte_pins"));
+out:
+	close(fd);
+	munmap(w, PMD_SZ);
+}
+
+/* Is THP available for MADV_HUGEPAGE areas? */
+static bool thp_usable(void)
+{
+	char buf[128] = "";
+	int fd = open("/sys/kernel/mm/transparent_hugepage/enabled", O_RDONLY);
+
+	if (fd < 0)
+		return false;
+	if (read(fd, buf, sizeof(buf) - 1) < 0)
+		buf[0] = '\0';
+	close(fd);
+	return strstr(buf, "[always]") || strstr(buf, "[madvise]");
+}
+
+/*
+ * A pinned PMD-mapped THP whose PMD is split into a PTE table (mprotect of
+ * half of it). The pin stays in the large folio's exact _pincount, as for
+ * every large folio: the new PTEs' entries hold nothing, and fork still
+ * keeps the pinned page with the parent.
+ */
+static void test_thp_split_pinned(void)
+{
+	char *area, *w;
+	long splits, thp;
+	unsigned long long pfn;
+	int ret, status;
+	pid_t pid;
+
+	if (!thp_usable()) {
+		ksft_test_result_skip("pinned THP split: THP disabled in this kernel\n");
+		ksft_test_result_skip("pinned THP split: THP disabled in this kernel\n");
+		ksft_test_result_skip("pinned THP split: THP disabled in this kernel\n");
+		return;
+	}
+	area = mmap(NULL, 2 * PMD_SZ, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (area == MAP_FAILED)
+		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
+	w = (char *)(((uintptr_t)area + PMD_SZ - 1) & ~(PMD_SZ - 1));
+	madvise(w, PMD_SZ, MADV_HUGEPAGE);
+	thp = spte_vmstat("thp_fault_alloc");
+	memset(w, 0x33, PMD_SZ);
+	thp = spte_vmstat("thp_fault_alloc") - thp;
+	ret = longterm_start(w + 5 * pagesize, pagesize, true, false);
+	splits = spte_vmstat("thp_split_pmd");
+	if (!ret && mprotect(w + PMD_SZ / 2, PMD_SZ / 2, PROT_READ))
+		ksft_print_msg("mprotect: %s\n", strerror(errno));
+	splits = spte_vmstat("thp_split_pmd") - splits;
+	ksft_test_result(!ret && thp == 1 && splits == 1,
+			 "pinned THP: PMD split into a PTE table (%ld THP, %ld split, pin %s)\n",
+			 thp, splits, ret ? strerror(-ret) : "ok");
+	expect_entry("pinned THP after the split: the folio's _pincount counts, not the entry",
+		     getpid(), w + 5 * pagesize, 0, 0);
+	pfn = spte_pfn_of(w + 5 * pagesize);
+	pid = fork();
+	if (!pid)
+		_exit(spte_pfn_of(w + 5 * pagesize) != pfn ? 0 : 1);
+	waitpid(pid, &status, 0);
+	w[5 * pagesize] = 0x44;
+	ksft_test_result(WIFEXITED(status) && !WEXITSTATUS(status) &&
+			 spte_pfn_of(w + 5 * pagesize) == pfn,
+			 "pinned THP subpage: copied for the child, kept by the parent after a write\n");
+	if (!ret)
+		longterm_stop();
+	munmap(area, 2 * PMD_SZ);
 }
 
 static void test_uring_pins(char *w)
@@ -346,7 +532,7 @@ int main(void)
 			       strerror(errno));
 	shadow = !access(SPTE_DIR, F_OK);
 	ksft_print_msg("scheme: %s\n", shadow ? "shadow PTEs" : "page bits (no " SPTE_DIR ")");
-	ksft_set_plan(shadow ? 25 : 3);
+	ksft_set_plan(shadow ? 34 : 3);
 
 	if (shadow) {
 		tables = spte_settle_tables(spte_vmstat("nr_shadow_pte_tables"));
@@ -357,6 +543,9 @@ int main(void)
 		test_munmap_pinned();
 		test_mremap_pinned(false);
 		test_mremap_pinned(true);
+		test_gup_fast_first_pin();
+		test_odirect();
+		test_thp_split_pinned();
 	}
 	test_fork_pinned();
 	test_fork_precision();
