@@ -16,11 +16,10 @@
  *   shadow_tables        /proc/vmstat nr_shadow_pte_tables delta
  *   shadow_table_bytes   shadow_tables x /sys/kernel/slab/shadow_pte_table/object_size
  *   shadow_slab_bytes    shadow_tables x .../slab_size (object plus slab padding)
- *   pin_records          live pin records: the delta of a vmstat gauge
- *                        nr_shadow_pte_pins if the kernel has one, else the
- *                        delta of the events shadow_pte_pin - shadow_pte_unpin
- *                        (pins counted in shadow entries; here every pinned
- *                        page is pinned once, so that equals its records)
+ *   pin_records          live pin records: counted pins (vmstat shadow_pte_pin
+ *                        + shadow_pte_gup_fast_pin) minus shadow_pte_unpin;
+ *                        deltas; every scenario pins each page once, so
+ *                        that equals the records
  *   pin_record_bytes     pin_records x /sys/kernel/slab/shadow_pte_pin/object_size
  *                        (pin_cache_merged=1: SLUB merged that cache with
  *                        another one, so /proc/slabinfo cannot show it apart)
@@ -44,7 +43,7 @@
 static const char *const modes[] = { "none", "sparse", "dense", "zero", NULL };
 
 struct snap {
-	long long tables, live, pin, unpin, pt, vmpte, sunr, rss;
+	long long tables, pin, unpin, pt, vmpte, sunr, rss;
 };
 
 static void refresh(void)
@@ -65,8 +64,6 @@ static void refresh(void)
  */
 static long long pin_records(const struct snap *a, const struct snap *b)
 {
-	if (a->live >= 0 && b->live >= 0)
-		return b->live - a->live;
 	if (a->pin < 0 || a->unpin < 0 || b->pin < 0 || b->unpin < 0)
 		return 0;
 	return (b->pin - a->pin) - (b->unpin - a->unpin);
@@ -97,8 +94,10 @@ static void take(struct snap *s)
 
 	refresh();
 	s->tables = vmstat("nr_shadow_pte_tables");
-	s->live = vmstat("nr_shadow_pte_pins");
 	s->pin = vmstat("shadow_pte_pin");
+	/* pins GUP-fast counted itself (0013); absent before it */
+	if (s->pin >= 0 && vmstat("shadow_pte_gup_fast_pin") > 0)
+		s->pin += vmstat("shadow_pte_gup_fast_pin");
 	s->unpin = vmstat("shadow_pte_unpin");
 	s->pt = meminfo_bytes("PageTables");
 	s->vmpte = kb < 0 ? -1 : kb * 1024;
