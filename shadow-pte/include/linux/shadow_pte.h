@@ -181,30 +181,42 @@ struct shadow_pte_table {
 	struct rcu_head rcu;
 };
 
-static inline unsigned int shadow_pte_ro(u32 v)
+static __always_inline unsigned int shadow_pte_ro(u32 v)
 {
 	return (v & SHADOW_PTE_RO_MASK) >> SHADOW_PTE_RO_SHIFT;
 }
 
-static inline unsigned int shadow_pte_rw(u32 v)
+static __always_inline unsigned int shadow_pte_rw(u32 v)
 {
 	return (v & SHADOW_PTE_RW_MASK) >> SHADOW_PTE_RW_SHIFT;
 }
 
-static inline bool shadow_pte_pinned(u32 v)
+static __always_inline bool shadow_pte_pinned(u32 v)
 {
 	return v & (SHADOW_PTE_RO_MASK | SHADOW_PTE_RW_MASK);
 }
 
-static inline bool shadow_pte_special(u32 v)
+static __always_inline bool shadow_pte_special(u32 v)
 {
 	return v & SHADOW_PTE_SPECIAL;
 }
 
 /* Index of the PTE at @ptep within its table. */
-static inline unsigned int shadow_pte_slot(const pte_t *ptep)
+static __always_inline unsigned int shadow_pte_slot(const pte_t *ptep)
 {
 	return ((unsigned long)ptep & ~PAGE_MASK) / sizeof(pte_t);
+}
+
+/*
+ * The ptdesc of the PTE table that holds @ptep: virt_to_ptdesc(), which a
+ * size-optimised build calls out of line. The helpers here are
+ * __always_inline for the same reason: on the paths that run for every PTE
+ * (zap, mremap, fork, write faults) a table without a shadow table must
+ * cost one load and one test, not a call.
+ */
+static __always_inline struct ptdesc *shadow_pte_ptdesc(const pte_t *ptep)
+{
+	return page_ptdesc(virt_to_page(ptep));
 }
 
 #ifdef CONFIG_SHADOW_PTE
@@ -216,7 +228,7 @@ static inline unsigned int shadow_pte_slot(const pte_t *ptep)
  * Stable under the table's PTL. Lock-free readers (GUP-fast, IRQs off) may
  * use the result until they re-enable IRQs.
  */
-static inline struct shadow_pte_table *ptdesc_shadow(const struct ptdesc *pt)
+static __always_inline struct shadow_pte_table *ptdesc_shadow(const struct ptdesc *pt)
 {
 	return READ_ONCE(pt->pt_shadow);
 }
@@ -286,15 +298,15 @@ void __shadow_pte_move(struct ptdesc *old_pt, unsigned int oidx,
 long shadow_pte_pin_count(struct folio *folio, u32 *ro, u32 *rw);
 
 /* Is @folio's FOLL_PIN state kept in shadow entries (order-0 anon)? */
-static inline bool shadow_pte_tracks(const struct folio *folio)
+static __always_inline bool shadow_pte_tracks(const struct folio *folio)
 {
 	return folio_test_anon(folio) && !folio_test_large(folio);
 }
 
 /* The entry of the PTE at @ptep, or 0 when its table has no shadow table. */
-static inline u32 shadow_pte_entry(const pte_t *ptep)
+static __always_inline u32 shadow_pte_entry(const pte_t *ptep)
 {
-	struct shadow_pte_table *t = ptdesc_shadow(virt_to_ptdesc(ptep));
+	struct shadow_pte_table *t = ptdesc_shadow(shadow_pte_ptdesc(ptep));
 
 	return t ? atomic_read(&t->ent[shadow_pte_slot(ptep)]) : 0;
 }
@@ -303,7 +315,7 @@ static inline u32 shadow_pte_entry(const pte_t *ptep)
  * do_wp_page() on a page that is not PageAnonExclusive: a PTE whose entry
  * holds pins maps a page that is exclusive by construction, reuse it.
  */
-static inline bool shadow_pte_wp_reuse(const pte_t *ptep)
+static __always_inline bool shadow_pte_wp_reuse(const pte_t *ptep)
 {
 	if (likely(!shadow_pte_pinned(shadow_pte_entry(ptep))))
 		return false;
@@ -315,30 +327,30 @@ int shadow_pte_gup_fast_pin(pte_t *ptep, struct folio *folio, bool write);
 void shadow_pte_gup_fast_unpin(struct folio *folio, bool write);
 
 /* GUP-fast handed a counted folio to the slow path. */
-static inline void shadow_pte_gup_fast_fallback(void)
+static __always_inline void shadow_pte_gup_fast_fallback(void)
 {
 	count_vm_event(SHADOW_PTE_GUP_FAST_FALLBACK);
 }
 
 /* A FOLL_PIN reference to @folio is being dropped: uncount it. */
-static inline void shadow_pte_unpin_folio(struct folio *folio, int refs)
+static __always_inline void shadow_pte_unpin_folio(struct folio *folio, int refs)
 {
 	if (shadow_pte_tracks(folio) && atomic_long_read(&shadow_pte_live_pins))
 		__shadow_pte_unpin_folio(folio, refs);
 }
 
 /* folio_add_pin(): one more pin on a folio that is already pinned. */
-static inline void shadow_pte_add_pin(struct folio *folio)
+static __always_inline void shadow_pte_add_pin(struct folio *folio)
 {
 	if (shadow_pte_tracks(folio) && atomic_long_read(&shadow_pte_live_pins))
 		__shadow_pte_add_pin(folio);
 }
 
 /* @nr PTEs from @ptep that mapped @folio are being cleared (PTL held). */
-static inline void shadow_pte_zap(pte_t *ptep, unsigned int nr,
+static __always_inline void shadow_pte_zap(pte_t *ptep, unsigned int nr,
 				  struct folio *folio)
 {
-	struct ptdesc *pt = virt_to_ptdesc(ptep);
+	struct ptdesc *pt = shadow_pte_ptdesc(ptep);
 
 	if (unlikely(ptdesc_shadow(pt)))
 		__shadow_pte_zap(pt, shadow_pte_slot(ptep), nr, folio);
@@ -349,22 +361,28 @@ static inline void shadow_pte_zap(pte_t *ptep, unsigned int nr,
  * PTLs held), make sure the destination has a shadow table if the source
  * has one. -EAGAIN: drop the locks, shadow_pte_prealloc_fill() and retry.
  */
-static inline int shadow_pte_move_prepare(pte_t *old_ptep, pte_t *new_ptep,
+static __always_inline int shadow_pte_move_prepare(pte_t *old_ptep, pte_t *new_ptep,
 					  struct shadow_pte_prealloc *pa)
 {
-	if (likely(!ptdesc_shadow(virt_to_ptdesc(old_ptep))))
+	if (likely(!ptdesc_shadow(shadow_pte_ptdesc(old_ptep))))
 		return 0;
-	return __shadow_pte_move_prepare(virt_to_ptdesc(new_ptep), pa);
+	return __shadow_pte_move_prepare(shadow_pte_ptdesc(new_ptep), pa);
+}
+
+/* mremap: has the table of @ptep a shadow table? Stable under its PTL. */
+static __always_inline bool shadow_pte_has_table(const pte_t *ptep)
+{
+	return ptdesc_shadow(shadow_pte_ptdesc(ptep));
 }
 
 /* mremap: the PTE @pte moved from @old_ptep to @new_ptep (both PTLs held). */
-static inline void shadow_pte_move(pte_t *old_ptep, pte_t *new_ptep, pte_t pte)
+static __always_inline void shadow_pte_move(pte_t *old_ptep, pte_t *new_ptep, pte_t pte)
 {
-	struct ptdesc *old_pt = virt_to_ptdesc(old_ptep);
+	struct ptdesc *old_pt = shadow_pte_ptdesc(old_ptep);
 
 	if (unlikely(ptdesc_shadow(old_pt)))
 		__shadow_pte_move(old_pt, shadow_pte_slot(old_ptep),
-				  virt_to_ptdesc(new_ptep),
+				  shadow_pte_ptdesc(new_ptep),
 				  shadow_pte_slot(new_ptep), pte);
 }
 
@@ -389,9 +407,9 @@ int __shadow_pte_fork_prepare(struct mm_struct *dst_mm, pmd_t *dst_pmd,
  * Return: 0, or -ENOMEM if the table has no shadow table and none could be
  * allocated without sleeping. The caller must then not install the PTE.
  */
-static inline int shadow_pte_mkspecial(pte_t *ptep)
+static __always_inline int shadow_pte_mkspecial(pte_t *ptep)
 {
-	struct shadow_pte_table *t = ptdesc_shadow(virt_to_ptdesc(ptep));
+	struct shadow_pte_table *t = ptdesc_shadow(shadow_pte_ptdesc(ptep));
 
 	if (likely(t)) {
 		atomic_or(SHADOW_PTE_SPECIAL, &t->ent[shadow_pte_slot(ptep)]);
@@ -401,9 +419,9 @@ static inline int shadow_pte_mkspecial(pte_t *ptep)
 }
 
 /* The special PTE at @ptep is being replaced by a normal one (PTL held). */
-static inline void shadow_pte_unspecial(pte_t *ptep)
+static __always_inline void shadow_pte_unspecial(pte_t *ptep)
 {
-	struct shadow_pte_table *t = ptdesc_shadow(virt_to_ptdesc(ptep));
+	struct shadow_pte_table *t = ptdesc_shadow(shadow_pte_ptdesc(ptep));
 
 	if (unlikely(t))
 		atomic_andnot(SHADOW_PTE_SPECIAL, &t->ent[shadow_pte_slot(ptep)]);
@@ -416,7 +434,7 @@ static inline void shadow_pte_unspecial(pte_t *ptep)
  * the PTL finds one. May sleep. Failure is not fatal here: the call under
  * the PTL then tries once more without sleeping.
  */
-static inline void shadow_pte_special_prepare(struct mm_struct *mm, pmd_t *pmd,
+static __always_inline void shadow_pte_special_prepare(struct mm_struct *mm, pmd_t *pmd,
 					      unsigned long addr)
 {
 	__shadow_pte_special_prepare(mm, pmd, addr);
@@ -427,7 +445,7 @@ static inline void shadow_pte_special_prepare(struct mm_struct *mm, pmd_t *pmd,
  * shadow table if the parent's table has special bits to copy into it.
  * Return: 0 or -ENOMEM (fork fails).
  */
-static inline int shadow_pte_fork_prepare(struct mm_struct *dst_mm,
+static __always_inline int shadow_pte_fork_prepare(struct mm_struct *dst_mm,
 					  pmd_t *dst_pmd, pmd_t *src_pmd,
 					  unsigned long addr)
 {
@@ -435,7 +453,7 @@ static inline int shadow_pte_fork_prepare(struct mm_struct *dst_mm,
 }
 
 /* fork: the special PTE at @src_pte was copied to @dst_pte (PTLs held). */
-static inline void shadow_pte_fork_special(pte_t *dst_pte, pte_t *src_pte)
+static __always_inline void shadow_pte_fork_special(pte_t *dst_pte, pte_t *src_pte)
 {
 	if (unlikely(shadow_pte_special(shadow_pte_entry(src_pte))))
 		WARN_ON_ONCE(shadow_pte_mkspecial(dst_pte));
@@ -445,7 +463,7 @@ static inline void shadow_pte_fork_special(pte_t *dst_pte, pte_t *src_pte)
  * CONFIG_DEBUG_SHADOW_PTE, where the architecture has a hardware special
  * bit: the shadow bit must agree with it.
  */
-static inline void shadow_pte_check_special(pte_t pte, bool special)
+static __always_inline void shadow_pte_check_special(pte_t pte, bool special)
 {
 	if (IS_ENABLED(CONFIG_DEBUG_SHADOW_PTE) &&
 	    IS_ENABLED(CONFIG_ARCH_HAS_PTE_SPECIAL))
@@ -455,34 +473,34 @@ static inline void shadow_pte_check_special(pte_t pte, bool special)
 }
 
 /* Is the PTE at @ptep special, by its shadow entry? */
-static inline bool shadow_pte_special_at(const pte_t *ptep)
+static __always_inline bool shadow_pte_special_at(const pte_t *ptep)
 {
 	return shadow_pte_special(shadow_pte_entry(ptep));
 }
 #else /* !CONFIG_SHADOW_PTE_SPECIAL */
-static inline int shadow_pte_mkspecial(pte_t *ptep) { return 0; }
-static inline void shadow_pte_unspecial(pte_t *ptep) { }
-static inline void shadow_pte_special_prepare(struct mm_struct *mm, pmd_t *pmd,
+static __always_inline int shadow_pte_mkspecial(pte_t *ptep) { return 0; }
+static __always_inline void shadow_pte_unspecial(pte_t *ptep) { }
+static __always_inline void shadow_pte_special_prepare(struct mm_struct *mm, pmd_t *pmd,
 					      unsigned long addr) { }
-static inline int shadow_pte_fork_prepare(struct mm_struct *dst_mm,
+static __always_inline int shadow_pte_fork_prepare(struct mm_struct *dst_mm,
 					  pmd_t *dst_pmd, pmd_t *src_pmd,
 					  unsigned long addr) { return 0; }
-static inline void shadow_pte_fork_special(pte_t *dst_pte, pte_t *src_pte) { }
+static __always_inline void shadow_pte_fork_special(pte_t *dst_pte, pte_t *src_pte) { }
 #endif /* CONFIG_SHADOW_PTE_SPECIAL */
 
 /* Constructor/destructor/deposit hooks: a store, or a NULL test. */
-static inline void shadow_pte_table_ctor(struct ptdesc *pt)
+static __always_inline void shadow_pte_table_ctor(struct ptdesc *pt)
 {
 	pt->pt_shadow = NULL;
 }
 
-static inline void shadow_pte_table_dtor(struct ptdesc *pt)
+static __always_inline void shadow_pte_table_dtor(struct ptdesc *pt)
 {
 	if (unlikely(pt->pt_shadow))
 		__shadow_pte_table_dtor(pt);
 }
 
-static inline void shadow_pte_table_deposit(struct ptdesc *pt)
+static __always_inline void shadow_pte_table_deposit(struct ptdesc *pt)
 {
 	if (unlikely(pt->pt_shadow))
 		__shadow_pte_table_deposit(pt);
@@ -492,37 +510,38 @@ static inline void shadow_pte_table_deposit(struct ptdesc *pt)
 
 struct shadow_pte_prealloc { };
 
-static inline bool shadow_pte_tracks(const struct folio *folio) { return false; }
-static inline u32 shadow_pte_entry(const pte_t *ptep) { return 0; }
-static inline bool shadow_pte_wp_reuse(const pte_t *ptep) { return false; }
-static inline int shadow_pte_prealloc_fill(struct shadow_pte_prealloc *pa,
+static __always_inline bool shadow_pte_tracks(const struct folio *folio) { return false; }
+static __always_inline u32 shadow_pte_entry(const pte_t *ptep) { return 0; }
+static __always_inline bool shadow_pte_wp_reuse(const pte_t *ptep) { return false; }
+static __always_inline int shadow_pte_prealloc_fill(struct shadow_pte_prealloc *pa,
 					   bool pin) { return 0; }
-static inline void shadow_pte_prealloc_free(struct shadow_pte_prealloc *pa) { }
-static inline int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
+static __always_inline void shadow_pte_prealloc_free(struct shadow_pte_prealloc *pa) { }
+static __always_inline int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
 				     struct folio *folio, bool write,
 				     struct shadow_pte_prealloc *pa) { return 0; }
-static inline int shadow_pte_gup_fast_pin(pte_t *ptep, struct folio *folio,
+static __always_inline int shadow_pte_gup_fast_pin(pte_t *ptep, struct folio *folio,
 					  bool write) { return 0; }
-static inline void shadow_pte_gup_fast_unpin(struct folio *folio, bool write) { }
-static inline void shadow_pte_gup_fast_fallback(void) { }
-static inline void shadow_pte_unpin_folio(struct folio *folio, int refs) { }
-static inline void shadow_pte_add_pin(struct folio *folio) { }
-static inline void shadow_pte_zap(pte_t *ptep, unsigned int nr,
+static __always_inline void shadow_pte_gup_fast_unpin(struct folio *folio, bool write) { }
+static __always_inline void shadow_pte_gup_fast_fallback(void) { }
+static __always_inline void shadow_pte_unpin_folio(struct folio *folio, int refs) { }
+static __always_inline void shadow_pte_add_pin(struct folio *folio) { }
+static __always_inline void shadow_pte_zap(pte_t *ptep, unsigned int nr,
 				  struct folio *folio) { }
-static inline int shadow_pte_move_prepare(pte_t *old_ptep, pte_t *new_ptep,
+static __always_inline int shadow_pte_move_prepare(pte_t *old_ptep, pte_t *new_ptep,
 					  struct shadow_pte_prealloc *pa) { return 0; }
-static inline void shadow_pte_move(pte_t *old_ptep, pte_t *new_ptep, pte_t pte) { }
-static inline int shadow_pte_mkspecial(pte_t *ptep) { return 0; }
-static inline void shadow_pte_unspecial(pte_t *ptep) { }
-static inline void shadow_pte_special_prepare(struct mm_struct *mm, pmd_t *pmd,
+static __always_inline bool shadow_pte_has_table(const pte_t *ptep) { return false; }
+static __always_inline void shadow_pte_move(pte_t *old_ptep, pte_t *new_ptep, pte_t pte) { }
+static __always_inline int shadow_pte_mkspecial(pte_t *ptep) { return 0; }
+static __always_inline void shadow_pte_unspecial(pte_t *ptep) { }
+static __always_inline void shadow_pte_special_prepare(struct mm_struct *mm, pmd_t *pmd,
 					      unsigned long addr) { }
-static inline int shadow_pte_fork_prepare(struct mm_struct *dst_mm,
+static __always_inline int shadow_pte_fork_prepare(struct mm_struct *dst_mm,
 					  pmd_t *dst_pmd, pmd_t *src_pmd,
 					  unsigned long addr) { return 0; }
-static inline void shadow_pte_fork_special(pte_t *dst_pte, pte_t *src_pte) { }
-static inline void shadow_pte_table_ctor(struct ptdesc *pt) { }
-static inline void shadow_pte_table_dtor(struct ptdesc *pt) { }
-static inline void shadow_pte_table_deposit(struct ptdesc *pt) { }
+static __always_inline void shadow_pte_fork_special(pte_t *dst_pte, pte_t *src_pte) { }
+static __always_inline void shadow_pte_table_ctor(struct ptdesc *pt) { }
+static __always_inline void shadow_pte_table_dtor(struct ptdesc *pt) { }
+static __always_inline void shadow_pte_table_deposit(struct ptdesc *pt) { }
 
 #endif /* CONFIG_SHADOW_PTE */
 #endif /* _LINUX_SHADOW_PTE_H */
