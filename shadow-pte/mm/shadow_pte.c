@@ -695,9 +695,9 @@ EXPORT_SYMBOL_GPL(shadow_pte_prealloc_free);
  * @write: FOLL_WRITE
  * @pa: preallocation, used and cleared as needed
  *
- * Return: 0; -EAGAIN if a table or record is needed and @pa lacks it (drop
- * the PTL, shadow_pte_prealloc_fill(), retry); -EOVERFLOW at the count
- * limit; -EBUSY if the folio's record is attached to another slot (a bug,
+ * Return: 0; -EAGAIN if @pa lacks a table that is needed, or a record that
+ * GFP_NOWAIT could not allocate (drop the PTL, shadow_pte_prealloc_fill(),
+ * retry); -EOVERFLOW at the count limit; -EBUSY if the folio's record is attached to another slot (a bug,
  * warned once). On error nothing was counted; the caller drops its pin.
  */
 int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
@@ -714,6 +714,20 @@ int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
 		return -EAGAIN;
 	spin_lock_irqsave(&b->lock, flags);
 	p = spte_pin_find(b, folio);
+	if (!p && !pa->pin) {
+		/*
+		 * The folio's first pin: try for a record without dropping the
+		 * PTL, which would cost a second walk; only if that fails go
+		 * back to the caller for a GFP_KERNEL one.
+		 */
+		spin_unlock_irqrestore(&b->lock, flags);
+		pa->pin = kmem_cache_zalloc(shadow_pte_pin_cache,
+					    GFP_NOWAIT | __GFP_NOWARN);
+		if (!pa->pin)
+			return -EAGAIN;
+		spin_lock_irqsave(&b->lock, flags);
+		p = spte_pin_find(b, folio);
+	}
 	if (!p) {
 		p = pa->pin;
 		if (!p) {
