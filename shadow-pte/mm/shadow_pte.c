@@ -451,7 +451,7 @@ int __shadow_pte_special_prepare(struct mm_struct *mm, pmd_t *pmd,
 				 unsigned long addr)
 {
 	struct shadow_pte_table *t;
-	spinlock_t *ptl;
+	spinlock_t *ptl;	/* the PTE table's lock */
 	pte_t *pte;
 
 	if (likely(spte_pmd_shadow(pmdp_get_lockless(pmd))))
@@ -697,8 +697,9 @@ EXPORT_SYMBOL_GPL(shadow_pte_prealloc_free);
  *
  * Return: 0; -EAGAIN if @pa lacks a table that is needed, or a record that
  * GFP_NOWAIT could not allocate (drop the PTL, shadow_pte_prealloc_fill(),
- * retry); -EOVERFLOW at the count limit; -EBUSY if the folio's record is attached to another slot (a bug,
- * warned once). On error nothing was counted; the caller drops its pin.
+ * retry); -EOVERFLOW at the count limit; -EBUSY if the folio's record is
+ * attached to another slot (a bug, warned once). On error nothing was
+ * counted; the caller drops its pin.
  */
 int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
 		       struct folio *folio, bool write,
