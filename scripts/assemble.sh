@@ -27,8 +27,9 @@ if [ -d "$TREE/.git" ]; then
 else
 	rm -rf "$TREE"
 	git clone -q --shared --no-checkout "$PRISTINE" "$TREE"
-	git -C "$TREE" config user.name "workbench"
-	git -C "$TREE" config user.email "workbench@localhost"
+	# the author of the series: its Signed-off-by lines name the same
+	git -C "$TREE" config user.name "Shadow-PTE prototype"
+	git -C "$TREE" config user.email "shadow-pte@localhost"
 	git -C "$TREE" config gc.auto 0
 fi
 rm -f "$STAMP"

@@ -16,9 +16,11 @@ done
 cp=$PRISTINE/scripts/checkpatch.pl
 if [ -x "$cp" ]; then
 	mapfile -t pf < <(find "$TOP/kernel-patches" -name '*.patch' | LC_ALL=C sort)
-	[ ${#pf[@]} -eq 0 ] || perl "$cp" --no-tree --strict --terse "${pf[@]}" || rc=1
+	# From the pristine tree: run inside this repository, checkpatch takes it
+	# for the kernel tree and misreads the patches (context lines as added).
+	[ ${#pf[@]} -eq 0 ] || (cd "$PRISTINE" && perl "$cp" --no-tree --strict --terse "${pf[@]}") || rc=1
 	mapfile -t cf < <(find "$TOP/shadow-pte" "$TOP/kunit" -mindepth 2 -name '*.[ch]' | LC_ALL=C sort)
-	[ ${#cf[@]} -eq 0 ] || perl "$cp" --no-tree --strict --terse -f "${cf[@]}" || rc=1
+	[ ${#cf[@]} -eq 0 ] || (cd "$PRISTINE" && perl "$cp" --no-tree --strict --terse -f "${cf[@]}") || rc=1
 else
 	echo "checkpatch: no pristine tree yet ('make source')" >&2
 fi

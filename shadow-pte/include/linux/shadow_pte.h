@@ -348,7 +348,7 @@ static __always_inline void shadow_pte_add_pin(struct folio *folio)
 
 /* @nr PTEs from @ptep that mapped @folio are being cleared (PTL held). */
 static __always_inline void shadow_pte_zap(pte_t *ptep, unsigned int nr,
-				  struct folio *folio)
+					   struct folio *folio)
 {
 	struct ptdesc *pt = shadow_pte_ptdesc(ptep);
 
@@ -362,7 +362,7 @@ static __always_inline void shadow_pte_zap(pte_t *ptep, unsigned int nr,
  * has one. -EAGAIN: drop the locks, shadow_pte_prealloc_fill() and retry.
  */
 static __always_inline int shadow_pte_move_prepare(pte_t *old_ptep, pte_t *new_ptep,
-					  struct shadow_pte_prealloc *pa)
+						   struct shadow_pte_prealloc *pa)
 {
 	if (likely(!ptdesc_shadow(shadow_pte_ptdesc(old_ptep))))
 		return 0;
@@ -435,7 +435,7 @@ static __always_inline void shadow_pte_unspecial(pte_t *ptep)
  * the PTL then tries once more without sleeping.
  */
 static __always_inline void shadow_pte_special_prepare(struct mm_struct *mm, pmd_t *pmd,
-					      unsigned long addr)
+						       unsigned long addr)
 {
 	__shadow_pte_special_prepare(mm, pmd, addr);
 }
@@ -446,7 +446,7 @@ static __always_inline void shadow_pte_special_prepare(struct mm_struct *mm, pmd
  * Return: 0 or -ENOMEM (fork fails).
  */
 static __always_inline int shadow_pte_fork_prepare(struct mm_struct *dst_mm,
-					  pmd_t *dst_pmd, pmd_t *src_pmd,
+						   pmd_t *dst_pmd, pmd_t *src_pmd,
 					  unsigned long addr)
 {
 	return __shadow_pte_fork_prepare(dst_mm, dst_pmd, src_pmd, addr);
@@ -481,9 +481,9 @@ static __always_inline bool shadow_pte_special_at(const pte_t *ptep)
 static __always_inline int shadow_pte_mkspecial(pte_t *ptep) { return 0; }
 static __always_inline void shadow_pte_unspecial(pte_t *ptep) { }
 static __always_inline void shadow_pte_special_prepare(struct mm_struct *mm, pmd_t *pmd,
-					      unsigned long addr) { }
+						       unsigned long addr) { }
 static __always_inline int shadow_pte_fork_prepare(struct mm_struct *dst_mm,
-					  pmd_t *dst_pmd, pmd_t *src_pmd,
+						   pmd_t *dst_pmd, pmd_t *src_pmd,
 					  unsigned long addr) { return 0; }
 static __always_inline void shadow_pte_fork_special(pte_t *dst_pte, pte_t *src_pte) { }
 #endif /* CONFIG_SHADOW_PTE_SPECIAL */
@@ -514,29 +514,29 @@ static __always_inline bool shadow_pte_tracks(const struct folio *folio) { retur
 static __always_inline u32 shadow_pte_entry(const pte_t *ptep) { return 0; }
 static __always_inline bool shadow_pte_wp_reuse(const pte_t *ptep) { return false; }
 static __always_inline int shadow_pte_prealloc_fill(struct shadow_pte_prealloc *pa,
-					   bool pin) { return 0; }
+						    bool pin) { return 0; }
 static __always_inline void shadow_pte_prealloc_free(struct shadow_pte_prealloc *pa) { }
 static __always_inline int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
-				     struct folio *folio, bool write,
+					      struct folio *folio, bool write,
 				     struct shadow_pte_prealloc *pa) { return 0; }
 static __always_inline int shadow_pte_gup_fast_pin(pte_t *ptep, struct folio *folio,
-					  bool write) { return 0; }
+						   bool write) { return 0; }
 static __always_inline void shadow_pte_gup_fast_unpin(struct folio *folio, bool write) { }
 static __always_inline void shadow_pte_gup_fast_fallback(void) { }
 static __always_inline void shadow_pte_unpin_folio(struct folio *folio, int refs) { }
 static __always_inline void shadow_pte_add_pin(struct folio *folio) { }
 static __always_inline void shadow_pte_zap(pte_t *ptep, unsigned int nr,
-				  struct folio *folio) { }
+					   struct folio *folio) { }
 static __always_inline int shadow_pte_move_prepare(pte_t *old_ptep, pte_t *new_ptep,
-					  struct shadow_pte_prealloc *pa) { return 0; }
+						   struct shadow_pte_prealloc *pa) { return 0; }
 static __always_inline bool shadow_pte_has_table(const pte_t *ptep) { return false; }
 static __always_inline void shadow_pte_move(pte_t *old_ptep, pte_t *new_ptep, pte_t pte) { }
 static __always_inline int shadow_pte_mkspecial(pte_t *ptep) { return 0; }
 static __always_inline void shadow_pte_unspecial(pte_t *ptep) { }
 static __always_inline void shadow_pte_special_prepare(struct mm_struct *mm, pmd_t *pmd,
-					      unsigned long addr) { }
+						       unsigned long addr) { }
 static __always_inline int shadow_pte_fork_prepare(struct mm_struct *dst_mm,
-					  pmd_t *dst_pmd, pmd_t *src_pmd,
+						   pmd_t *dst_pmd, pmd_t *src_pmd,
 					  unsigned long addr) { return 0; }
 static __always_inline void shadow_pte_fork_special(pte_t *dst_pte, pte_t *src_pte) { }
 static __always_inline void shadow_pte_table_ctor(struct ptdesc *pt) { }
