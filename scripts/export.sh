@@ -43,6 +43,10 @@ for f in "${added[@]}"; do excl+=(":(exclude)$f"); done
 git -C "$TREE" -c core.abbrev=12 -c diff.noprefix=false -c diff.mnemonicPrefix=false -c format.signature= \
 	format-patch -q --zero-commit --no-signature --no-renames -o "$tmp/kernel-patches" \
 	overlay..HEAD -- . "${excl[@]}"
+# Blank context lines become empty lines, which git am accepts: inside a git
+# work tree checkpatch takes a tracked .patch for a source file, and would
+# report each " " line as trailing whitespace.
+sed -i 's/^ $//' "$tmp/kernel-patches"/*.patch 2>/dev/null || true
 (cd "$tmp/kernel-patches" && find . -name '*.patch' -printf '%f\n' | LC_ALL=C sort) >"$tmp/kernel-patches/series"
 
 # 3. Replace the repository's copies. Top-level project files of shadow-pte/
