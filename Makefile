@@ -14,7 +14,7 @@ OVERLAY := $(shell find shadow-pte kunit -mindepth 2 -type f 2>/dev/null)
 PATCHES := $(wildcard kernel-patches/*.patch) $(wildcard kernel-patches/series)
 
 .PHONY: all help setup source assemble export kernels kernel-baseline kernel-shadow kernel-shadow-off \
-	userspace boot kunit roundtrip test report check clean distclean
+	userspace boot kunit roundtrip test stress report check clean distclean
 
 all: help
 help:
@@ -68,6 +68,12 @@ roundtrip: assemble
 ## make test         everything that tests; ends with "N passed, N failed, N skipped"
 test:
 	@bash $(S)/test.sh
+
+## make stress      debug shadow kernel (KASAN, lockdep, kmemleak, fault injection,
+##                   panic_on_warn, 2 CPUs): the seeded race stress, then every
+##                   shadow-PTE and mm selftest. DURATION= (s, 600) SEED= FAULTS= (%, 2)
+stress:
+	@bash $(S)/stress.sh
 
 ## make report       build, boot, run the benchmarks, write build/report/
 report:

@@ -5,7 +5,9 @@
 #   run-guest.sh KERNEL JOBS OUTDIR     batch: run the comma-separated jobs,
 #                                       write OUTDIR/{console.log,results.txt,status}
 # Environment: ICOUNT=1 (TCG, -icount shift=0,sleep=off), TIMEOUT (s, default
-# 1200), MEM (default 2G), SMP (default 2), KVM=0 to refuse /dev/kvm,
+# 1200), MEM (default 2G), SMP (default 2: N sockets of one CPU each, as the
+# guests have no ACPI and SeaBIOS's MP table lists one CPU per package; the
+# guest checks that it brought up all N), KVM=0 to refuse /dev/kvm,
 # APPEND (extra kernel arguments).
 # Batch status: 0 when the guest ran every job with status 0 and the console
 # holds no Oops/BUG/WARNING/KASAN/lockdep report; otherwise non-zero.
@@ -22,8 +24,10 @@ initrd=$USERSPACE/initramfs.cpio
 [ -f "$initrd" ] || die "no initramfs at $initrd: run 'make userspace'"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run 'make setup'"
 
+smp=${SMP:-2}
+[[ $smp =~ ^[1-9][0-9]*$ ]] || die "SMP='$smp': a number of CPUs"
 # shellcheck disable=SC2054 # commas belong to qemu arguments
-q=(qemu-system-x86_64 -m "${MEM:-2G}" -smp "${SMP:-2}" -nographic -no-reboot
+q=(qemu-system-x86_64 -m "${MEM:-2G}" -smp "$smp,sockets=$smp" -nographic -no-reboot
 	-kernel "$img" -initrd "$initrd"
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04)
 if [ "${ICOUNT:-0}" = 1 ]; then
@@ -37,7 +41,7 @@ else
 	q+=(-accel tcg -cpu max)
 	method="TCG"
 fi
-append="console=ttyS0 panic=-1 oops=panic loglevel=7 ${APPEND:-}"
+append="console=ttyS0 panic=-1 oops=panic loglevel=7 wb.cpus=$smp ${APPEND:-}"
 
 if [ -z "$JOBLIST" ]; then
 	mkdir -p "$BUILD"

@@ -8,7 +8,10 @@
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
-TEST_JOBS=${TEST_JOBS:-cow,gup_longterm,gup_test_u,gup_test_a,gup_test_ct,gup_test_matrix,shadow_pte_debugfs,shadow_pte_pins,shadow_pte_special,perf_smoke,bench_smoke}
+TEST_JOBS=${TEST_JOBS:-cow,gup_longterm,gup_test_u,gup_test_a,gup_test_ct,gup_test_matrix,shadow_pte_debugfs,shadow_pte_pins,shadow_pte_special,shadow_pte_stress,perf_smoke,bench_smoke}
+# The short race stress (make stress runs the long one on the debug kernel).
+STRESS_SECONDS=${STRESS_SECONDS:-60}
+[[ $STRESS_SECONDS =~ ^[1-9][0-9]*$ ]] || die "STRESS_SECONDS='$STRESS_SECONDS': whole seconds"
 t_start=$(date +%s)
 rm -f "$BUILD/step-times.txt"
 mkdir -p "$RESULTS"
@@ -62,7 +65,8 @@ runstep kernel-shadow-off "$RESULTS/build-shadow-off.log" bash "$TOP/scripts/bui
 runstep userspace "$RESULTS/build-userspace.log" bash "$TOP/scripts/build-userspace.sh" || finish
 for k in baseline shadow shadow-off; do
 	rc=0
-	step "boot-$k" bash "$TOP/scripts/run-guest.sh" "$k" "$TEST_JOBS" "$RESULTS/$k" || rc=$?
+	APPEND="wb.stress_seconds=$STRESS_SECONDS ${APPEND:-}" \
+		step "boot-$k" bash "$TOP/scripts/run-guest.sh" "$k" "$TEST_JOBS" "$RESULTS/$k" || rc=$?
 	# 3: some job returned non-zero; the comparison judges the cases.
 	if [ "$rc" = 0 ] || [ "$rc" = 3 ]; then
 		P=$((P + 1))

@@ -86,6 +86,11 @@ static void spte_unpin_at_zero(struct kunit *test)
 	shadow_pte_table_free(t);
 }
 
+/*
+ * A count that reaches SHADOW_PTE_COUNT_MAX saturates: it keeps reading as
+ * pinned and ignores later pins and unpins (the records keep the exact
+ * count), so it can over-count but never wrap or under-count.
+ */
 static void spte_saturate(struct kunit *test, bool write)
 {
 	struct shadow_pte_table *t = alloc_table(test);
@@ -105,10 +110,11 @@ static void spte_saturate(struct kunit *test, bool write)
 	KUNIT_EXPECT_FALSE(test, v & (SHADOW_PTE_SPECIAL | SHADOW_PTE_RESERVED));
 	/* ...and still work. */
 	KUNIT_EXPECT_EQ(test, shadow_pte_pin(t, 0, !write), 0);
-	/* One unpin makes room for exactly one pin. */
-	KUNIT_EXPECT_EQ(test, shadow_pte_unpin(t, 0, write), 0);
-	KUNIT_EXPECT_EQ(test, shadow_pte_pin(t, 0, write), 0);
-	KUNIT_EXPECT_EQ(test, shadow_pte_pin(t, 0, write), -EOVERFLOW);
+	KUNIT_EXPECT_EQ(test, shadow_pte_unpin(t, 0, !write), 0);
+	/* Saturated is sticky: an unpin does not bring it back below. */
+	KUNIT_EXPECT_EQ(test, shadow_pte_unpin(t, 0, write), -EOVERFLOW);
+	KUNIT_EXPECT_TRUE(test, shadow_pte_pinned(shadow_pte_read(t, 0)));
+	KUNIT_EXPECT_EQ(test, shadow_pte_read(t, 0), v);
 	shadow_pte_table_free(t);
 }
 
@@ -165,106 +171,9 @@ static void spte_bad_index(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, shadow_pte_unpin(t, PTRS_PER_PTE, true), -EINVAL);
 	KUNIT_EXPECT_EQ(test, shadow_pte_set_special(t, UINT_MAX), -EINVAL);
 	KUNIT_EXPECT_EQ(test, shadow_pte_clear_special(t, PTRS_PER_PTE), -EINVAL);
-	KUNIT_EXPECT_EQ(test, shadow_pte_move_entry(t, 0, t, PTRS_PER_PTE), -EINVAL);
-	KUNIT_EXPECT_EQ(test, shadow_pte_fork_entry(t, PTRS_PER_PTE, t, 0), -EINVAL);
 	KUNIT_EXPECT_EQ(test, shadow_pte_read(t, PTRS_PER_PTE), 0U);
 	KUNIT_EXPECT_TRUE(test, shadow_pte_table_empty(t));
 	shadow_pte_table_free(t);
-}
-
-static void spte_clear_entry(struct kunit *test)
-{
-	struct shadow_pte_table *t = alloc_table(test);
-	u32 old;
-
-	shadow_pte_pin(t, 4, true);
-	shadow_pte_pin(t, 4, false);
-	shadow_pte_set_special(t, 4);
-	old = shadow_pte_clear_entry(t, 4);
-	KUNIT_EXPECT_EQ(test, shadow_pte_ro(old), 1U);
-	KUNIT_EXPECT_EQ(test, shadow_pte_rw(old), 1U);
-	KUNIT_EXPECT_TRUE(test, shadow_pte_special(old));
-	KUNIT_EXPECT_EQ(test, shadow_pte_read(t, 4), 0U);
-	KUNIT_EXPECT_TRUE(test, shadow_pte_table_empty(t));
-	shadow_pte_table_free(t);
-}
-
-static void spte_move_entry(struct kunit *test)
-{
-	struct shadow_pte_table *a = alloc_table(test);
-	struct shadow_pte_table *b = alloc_table(test);
-	u32 v;
-
-	shadow_pte_pin(a, 10, true);
-	shadow_pte_pin(a, 10, true);
-	shadow_pte_pin(a, 10, false);
-	shadow_pte_set_special(a, 10);
-	KUNIT_EXPECT_EQ(test, shadow_pte_move_entry(b, 200, a, 10), 0);
-	KUNIT_EXPECT_EQ(test, shadow_pte_read(a, 10), 0U);
-	v = shadow_pte_read(b, 200);
-	KUNIT_EXPECT_EQ(test, shadow_pte_rw(v), 2U);
-	KUNIT_EXPECT_EQ(test, shadow_pte_ro(v), 1U);
-	KUNIT_EXPECT_TRUE(test, shadow_pte_special(v));
-	/* Within one table, and onto itself. */
-	KUNIT_EXPECT_EQ(test, shadow_pte_move_entry(b, 201, b, 200), 0);
-	KUNIT_EXPECT_EQ(test, shadow_pte_read(b, 200), 0U);
-	KUNIT_EXPECT_EQ(test, shadow_pte_read(b, 201), v);
-	KUNIT_EXPECT_EQ(test, shadow_pte_move_entry(b, 201, b, 201), 0);
-	KUNIT_EXPECT_EQ(test, shadow_pte_read(b, 201), v);
-	shadow_pte_table_free(a);
-	shadow_pte_table_free(b);
-}
-
-static void spte_move_never_loses_pins(struct kunit *test)
-{
-	struct shadow_pte_table *a = alloc_table(test);
-	struct shadow_pte_table *b = alloc_table(test);
-	unsigned int i;
-	u32 v;
-
-	/* A non-empty destination is a caller bug; still, counts add up. */
-	shadow_pte_pin(a, 1, false);
-	shadow_pte_pin(b, 1, false);
-	shadow_pte_pin(b, 1, true);
-	KUNIT_EXPECT_EQ(test, shadow_pte_move_entry(b, 1, a, 1), 0);
-	v = shadow_pte_read(b, 1);
-	KUNIT_EXPECT_EQ(test, shadow_pte_ro(v), 2U);
-	KUNIT_EXPECT_EQ(test, shadow_pte_rw(v), 1U);
-	/* ...and saturate rather than wrap. */
-	for (i = 0; i < SHADOW_PTE_COUNT_MAX; i++) {
-		shadow_pte_pin(a, 2, true);
-		shadow_pte_pin(b, 2, true);
-	}
-	KUNIT_EXPECT_EQ(test, shadow_pte_move_entry(b, 2, a, 2), 0);
-	v = shadow_pte_read(b, 2);
-	KUNIT_EXPECT_EQ(test, shadow_pte_rw(v), SHADOW_PTE_COUNT_MAX);
-	KUNIT_EXPECT_EQ(test, shadow_pte_ro(v), 0U);
-	KUNIT_EXPECT_FALSE(test, v & (SHADOW_PTE_SPECIAL | SHADOW_PTE_RESERVED));
-	shadow_pte_table_free(a);
-	shadow_pte_table_free(b);
-}
-
-static void spte_fork_entry(struct kunit *test)
-{
-	struct shadow_pte_table *parent = alloc_table(test);
-	struct shadow_pte_table *child = alloc_table(test);
-
-	shadow_pte_pin(parent, 5, true);
-	shadow_pte_pin(parent, 6, false);
-	shadow_pte_set_special(parent, 6);
-	KUNIT_EXPECT_EQ(test, shadow_pte_fork_entry(child, 5, parent, 5), 0);
-	KUNIT_EXPECT_EQ(test, shadow_pte_fork_entry(child, 6, parent, 6), 0);
-	/* The parent keeps its pins; the child starts at zero. */
-	KUNIT_EXPECT_EQ(test, shadow_pte_rw(shadow_pte_read(parent, 5)), 1U);
-	KUNIT_EXPECT_EQ(test, shadow_pte_read(child, 5), 0U);
-	KUNIT_EXPECT_EQ(test, shadow_pte_read(child, 6), (u32)SHADOW_PTE_SPECIAL);
-	KUNIT_EXPECT_EQ(test, shadow_pte_ro(shadow_pte_read(parent, 6)), 1U);
-	/* A non-special source clears a stale special bit. */
-	shadow_pte_set_special(child, 7);
-	KUNIT_EXPECT_EQ(test, shadow_pte_fork_entry(child, 7, parent, 7), 0);
-	KUNIT_EXPECT_EQ(test, shadow_pte_read(child, 7), 0U);
-	shadow_pte_table_free(parent);
-	shadow_pte_table_free(child);
 }
 
 #define SPTE_THREADS	4
@@ -341,10 +250,6 @@ static struct kunit_case shadow_pte_entry_cases[] = {
 	KUNIT_CASE(spte_special_independent),
 	KUNIT_CASE(spte_empty_tracks_contents),
 	KUNIT_CASE(spte_bad_index),
-	KUNIT_CASE(spte_clear_entry),
-	KUNIT_CASE(spte_move_entry),
-	KUNIT_CASE(spte_move_never_loses_pins),
-	KUNIT_CASE(spte_fork_entry),
 	KUNIT_CASE(spte_concurrent_sum_exact),
 	{}
 };
@@ -644,76 +549,6 @@ static void spte_detached_on_deposit(struct kunit *test)
 #endif
 }
 
-static void spte_free_early_when_empty(struct kunit *test)
-{
-	unsigned long addr = spte_map(test);
-	unsigned int idx = pte_index(addr);
-	struct shadow_pte_table *t;
-	struct ptdesc *pt;
-	spinlock_t *ptl;	/* the PTE table's lock */
-	long before;
-	pte_t *pte;
-	bool gone;
-
-	spte_touch(test, addr);
-	before = shadow_pte_nr_tables();
-	t = spte_attach(test, addr);
-	pt = spte_table_of(test, addr);
-	KUNIT_EXPECT_EQ(test, shadow_pte_pin(t, idx, false), 0);
-	KUNIT_EXPECT_EQ(test, shadow_pte_set_special(t, idx + 1), 0);
-
-	pte = spte_lock(test, addr, &ptl);
-	gone = shadow_pte_free_if_empty(pt);
-	spte_unlock(pte, ptl);
-	KUNIT_EXPECT_FALSE(test, gone);
-	KUNIT_EXPECT_PTR_EQ(test, ptdesc_shadow(pt), t);
-
-	KUNIT_EXPECT_EQ(test, shadow_pte_unpin(t, idx, false), 0);
-	pte = spte_lock(test, addr, &ptl);
-	gone = shadow_pte_free_if_empty(pt);
-	spte_unlock(pte, ptl);
-	KUNIT_EXPECT_FALSE(test, gone);		/* the special bit still counts */
-
-	KUNIT_EXPECT_EQ(test, shadow_pte_clear_special(t, idx + 1), 0);
-	pte = spte_lock(test, addr, &ptl);
-	gone = shadow_pte_free_if_empty(pt);
-	spte_unlock(pte, ptl);
-	KUNIT_EXPECT_TRUE(test, gone);
-	KUNIT_EXPECT_NULL(test, ptdesc_shadow(pt));
-	spte_drain();
-	KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), before);
-}
-
-static void spte_pin_fast_backs_out(struct kunit *test)
-{
-	unsigned long addr = spte_map(test);
-	unsigned int idx = pte_index(addr);
-	struct shadow_pte_table *t;
-	struct ptdesc *pt;
-	spinlock_t *ptl;	/* the PTE table's lock */
-	pte_t *pte;
-
-	spte_touch(test, addr);
-	t = spte_attach(test, addr);
-	pt = spte_table_of(test, addr);
-	KUNIT_EXPECT_EQ(test, shadow_pte_pin_fast(pt, t, idx, true), 0);
-	KUNIT_EXPECT_EQ(test, shadow_pte_rw(shadow_pte_read(t, idx)), 1U);
-	KUNIT_EXPECT_EQ(test, shadow_pte_unpin(t, idx, true), 0);
-
-	/*
-	 * A walker that read the pointer before an early free backs out. The
-	 * RCU read side stands for GUP-fast's IRQs-off section.
-	 */
-	pte = spte_lock(test, addr, &ptl);
-	rcu_read_lock();
-	KUNIT_EXPECT_TRUE(test, shadow_pte_free_if_empty(pt));
-	spte_unlock(pte, ptl);
-	KUNIT_EXPECT_EQ(test, shadow_pte_pin_fast(pt, t, idx, true), -EAGAIN);
-	KUNIT_EXPECT_EQ(test, shadow_pte_read(t, idx), 0U);
-	rcu_read_unlock();
-	spte_done(test, addr);
-}
-
 static void spte_alloc_failure_leaves_nothing(struct kunit *test)
 {
 	unsigned long addr = spte_map(test);
@@ -776,142 +611,6 @@ static void spte_query_reports_each_state(struct kunit *test)
  * against a thread that keeps trying to free the table early: every pin
  * must be found in whatever table is attached at the end.
  */
-struct spte_racer {
-	struct ptdesc *pt;
-	spinlock_t *ptl;	/* the PTE table's lock */
-	unsigned int idx;
-	bool unpin;
-	int errors;
-	int fallbacks;
-	struct completion done;
-};
-
-static atomic_t spte_race_running;
-
-static void spte_race_pin_slow(struct spte_racer *r, bool write)
-{
-	struct shadow_pte_table *t, *prealloc = NULL;
-
-	for (;;) {
-		spin_lock(r->ptl);
-		t = shadow_pte_attach(r->pt, &prealloc);
-		if (t) {
-			if (r->unpin ? shadow_pte_unpin(t, r->idx, write) :
-				       shadow_pte_pin(t, r->idx, write))
-				r->errors++;
-		} else if (r->unpin) {
-			r->errors++;	/* pins were counted: a table must be there */
-			t = ERR_PTR(-ENOENT);
-		}
-		spin_unlock(r->ptl);
-		if (t)
-			break;
-		prealloc = shadow_pte_table_alloc(GFP_KERNEL);
-		if (!prealloc) {
-			r->errors++;
-			break;
-		}
-	}
-	shadow_pte_table_free(prealloc);
-}
-
-static int spte_racer_fn(void *arg)
-{
-	struct spte_racer *r = arg;
-	struct shadow_pte_table *t;
-	int i, ret;
-
-	for (i = 0; i < SPTE_ROUNDS; i++) {
-		bool write = i & 2;
-
-		if (!r->unpin && (i & 1)) {
-			local_irq_disable();
-			t = ptdesc_shadow(r->pt);
-			ret = t ? shadow_pte_pin_fast(r->pt, t, r->idx, write) : -EAGAIN;
-			local_irq_enable();
-			if (!ret)
-				continue;
-			if (ret != -EAGAIN)
-				r->errors++;
-			r->fallbacks++;
-		}
-		spte_race_pin_slow(r, write);
-		if (!(i % 64))
-			cond_resched();
-	}
-	complete(&r->done);
-	return 0;
-}
-
-static int spte_freer_fn(void *arg)
-{
-	struct spte_racer *r = arg;
-
-	while (atomic_read(&spte_race_running)) {
-		spin_lock(r->ptl);
-		shadow_pte_free_if_empty(r->pt);
-		spin_unlock(r->ptl);
-		cond_resched();
-	}
-	complete(&r->done);
-	return 0;
-}
-
-static void spte_race(struct kunit *test, struct ptdesc *pt, spinlock_t *ptl,
-		      unsigned int idx, bool unpin)
-{
-	struct spte_racer r[SPTE_THREADS + 1];
-	struct task_struct *tsk;
-	int i;
-
-	atomic_set(&spte_race_running, 1);
-	for (i = 0; i <= SPTE_THREADS; i++) {
-		r[i] = (struct spte_racer){ .pt = pt, .ptl = ptl, .idx = idx,
-					    .unpin = unpin };
-		init_completion(&r[i].done);
-		tsk = kthread_run(i < SPTE_THREADS ? spte_racer_fn : spte_freer_fn,
-				  &r[i], "spte-race/%d", i);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(tsk));
-	}
-	for (i = 0; i < SPTE_THREADS; i++) {
-		wait_for_completion(&r[i].done);
-		KUNIT_EXPECT_EQ(test, r[i].errors, 0);
-	}
-	atomic_set(&spte_race_running, 0);
-	wait_for_completion(&r[SPTE_THREADS].done);
-}
-
-static void spte_concurrent_with_early_free(struct kunit *test)
-{
-	unsigned long addr = spte_map(test);
-	unsigned int idx = pte_index(addr);
-	struct shadow_pte_table *t;
-	struct ptdesc *pt;
-	spinlock_t *ptl;	/* the PTE table's lock */
-	pte_t *pte;
-	u32 v;
-
-	spte_touch(test, addr);
-	pte = spte_lock(test, addr, &ptl);
-	pt = virt_to_ptdesc(pte);
-	spte_unlock(pte, ptl);
-
-	spte_race(test, pt, ptl, idx, false);
-	t = ptdesc_shadow(pt);
-	KUNIT_ASSERT_NOT_NULL(test, t);
-	v = shadow_pte_read(t, idx);
-	KUNIT_EXPECT_EQ(test, shadow_pte_ro(v) + shadow_pte_rw(v),
-			SPTE_THREADS * SPTE_ROUNDS);
-	KUNIT_EXPECT_EQ(test, shadow_pte_rw(v), SPTE_THREADS * SPTE_ROUNDS / 2);
-
-	spte_race(test, pt, ptl, idx, true);
-	/* The freer may have freed the table once it became empty. */
-	t = ptdesc_shadow(pt);
-	if (t)
-		KUNIT_EXPECT_EQ(test, shadow_pte_read(t, idx), 0U);
-	spte_done(test, addr);
-}
-
 /* Pin the page at @addr through the real GUP slow path. */
 static struct page *spte_gup_pin(struct kunit *test, unsigned long addr,
 				 unsigned int gup_flags, long want)
@@ -1005,29 +704,53 @@ static void spte_zap_detaches_pins(struct kunit *test)
 	put_page(page);
 }
 
-/* What GUP-fast does with IRQs off, on the PTE of @addr. */
-static int spte_fast_pin(struct kunit *test, unsigned long addr,
-			 struct folio *folio, bool write)
+/* The PMD that maps @addr in the test mm. */
+static pmd_t *spte_pmdp(unsigned long addr)
 {
+	struct mm_struct *mm = current->mm;
+
+	return pmd_offset(pud_offset(p4d_offset(pgd_offset(mm, addr), addr), addr), addr);
+}
+
+/*
+ * What GUP-fast does with IRQs off, on the PTE of @addr, having read
+ * @xor ^ the PTE's value: a non-zero @xor stands for a PTE that changed
+ * between GUP-fast's read and its recheck. Like try_grab_folio(), it holds
+ * GUP_PIN_COUNTING_BIAS references per pin, so that the debug checks see a
+ * real pin; spte_fast_unpin() drops them.
+ */
+static int spte_fast_pin_as(struct kunit *test, unsigned long addr,
+			    struct folio *folio, bool write, unsigned long xor)
+{
+	pmd_t *pmdp = spte_pmdp(addr);
 	unsigned long flags;
 	spinlock_t *ptl;	/* the PTE table's lock */
 	pte_t *pte = spte_lock(test, addr, &ptl);
+	pte_t seen = __pte(pte_val(ptep_get(pte)) ^ xor);
 	int ret;
 
+	folio_ref_add(folio, GUP_PIN_COUNTING_BIAS);
 	local_irq_save(flags);
-	ret = shadow_pte_gup_fast_pin(pte, folio, write);
+	ret = shadow_pte_gup_fast_pin(pte, seen, pmdp, pmdp_get_lockless(pmdp),
+				      folio, write);
 	local_irq_restore(flags);
 	spte_unlock(pte, ptl);
+	if (ret)
+		folio_ref_sub(folio, GUP_PIN_COUNTING_BIAS);
 	return ret;
 }
 
-static void spte_fast_unpin(struct folio *folio, bool write)
+static int spte_fast_pin(struct kunit *test, unsigned long addr,
+			 struct folio *folio, bool write)
 {
-	unsigned long flags;
+	return spte_fast_pin_as(test, addr, folio, write, 0);
+}
 
-	local_irq_save(flags);
-	shadow_pte_gup_fast_unpin(folio, write);
-	local_irq_restore(flags);
+/* unpin_user_page() of a pin spte_fast_pin() took. */
+static void spte_fast_unpin(struct folio *folio)
+{
+	shadow_pte_unpin_folio(folio, 1);
+	folio_ref_sub(folio, GUP_PIN_COUNTING_BIAS);
 }
 
 /* A reference (not a pin) to the page at @addr, for the fast-pin cases. */
@@ -1046,7 +769,7 @@ static struct folio *spte_get_folio(struct kunit *test, unsigned long addr)
 
 /*
  * GUP-fast counts only where the table already has a shadow table and the
- * folio's record, if any, is at this PTE; a back-out takes its own kind.
+ * folio's record, if any, is at this PTE.
  */
 static void spte_gup_fast_counts_where_shadow_exists(struct kunit *test)
 {
@@ -1073,11 +796,12 @@ static void spte_gup_fast_counts_where_shadow_exists(struct kunit *test)
 	/* The slow pin's entry is untouched. */
 	KUNIT_EXPECT_EQ(test, shadow_pte_rw(spte_entry_of(test, addr)), 1U);
 
-	spte_fast_unpin(folio, true);
+	/* Unpin takes R/O first. */
+	spte_fast_unpin(folio);
 	v = spte_entry_of(test, next);
-	KUNIT_EXPECT_EQ(test, shadow_pte_ro(v), 1U);
-	KUNIT_EXPECT_EQ(test, shadow_pte_rw(v), 0U);
-	spte_fast_unpin(folio, false);
+	KUNIT_EXPECT_EQ(test, shadow_pte_ro(v), 0U);
+	KUNIT_EXPECT_EQ(test, shadow_pte_rw(v), 1U);
+	spte_fast_unpin(folio);
 	KUNIT_EXPECT_EQ(test, spte_entry_of(test, next), 0U);
 	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(folio, &ro, &rw), -ENOENT);
 	unpin_user_page(slow);
@@ -1086,8 +810,47 @@ static void spte_gup_fast_counts_where_shadow_exists(struct kunit *test)
 }
 
 /*
- * A zap that clears the PTE between GUP-fast's count and its recheck
- * detaches the record; the back-out then finds it detached and frees it.
+ * Finding 2 of the review (an under-count): GUP-fast read P's PTE, the slot
+ * was zapped and Q faulted in and pinned there, then GUP-fast's recheck
+ * failed. Its back-out must remove exactly its own count, never write P's
+ * count over Q's. Here the walker's stale read is a PTE value that differs
+ * from the slot's, for a folio P that lives in the next slot.
+ */
+static void spte_gup_fast_back_out_is_exact(struct kunit *test)
+{
+	unsigned long addr = spte_map(test), next = addr + PAGE_SIZE;
+	struct folio *p_folio = spte_get_folio(test, next);
+	struct page *q;
+	u32 ro, rw, v;
+
+	spte_touch(test, addr);
+	q = spte_gup_pin(test, addr, FOLL_WRITE, 1);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, spte_fast_pin_as(test, addr, p_folio, true, _PAGE_DIRTY),
+			-EAGAIN);
+	v = spte_entry_of(test, addr);
+	KUNIT_EXPECT_EQ(test, shadow_pte_rw(v), 1U);
+	KUNIT_EXPECT_EQ(test, shadow_pte_ro(v), 0U);
+	/* P got no record, Q's is intact. */
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(p_folio, &ro, &rw), -ENOENT);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(page_folio(q), &ro, &rw), 1L);
+	KUNIT_EXPECT_EQ(test, rw, 1U);
+	/* The same for a walker whose PTE changed under its own record. */
+	KUNIT_EXPECT_EQ(test, spte_fast_pin_as(test, addr, page_folio(q), false,
+					       _PAGE_DIRTY), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(page_folio(q), &ro, &rw), 1L);
+	KUNIT_EXPECT_EQ(test, ro, 0U);
+	KUNIT_EXPECT_EQ(test, rw, 1U);
+	KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr), v);
+	unpin_user_page(q);
+	KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr), 0U);
+	folio_put(p_folio);
+	spte_done(test, addr);
+}
+
+/*
+ * A zap after GUP-fast counted detaches the record with exactly its
+ * contribution; the later unpin finds it detached and frees it.
  */
 static void spte_gup_fast_back_out_after_zap(struct kunit *test)
 {
@@ -1106,10 +869,48 @@ static void spte_gup_fast_back_out_after_zap(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), before);
 	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(folio, &ro, &rw), 0L);
 	KUNIT_EXPECT_EQ(test, rw, 1U);
-	spte_fast_unpin(folio, true);
+	spte_fast_unpin(folio);
 	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(folio, &ro, &rw), -ENOENT);
 	unpin_user_page(slow);
 	folio_put(folio);
+}
+
+/*
+ * Finding 8: a page pinned more often than an entry can count. The entry
+ * saturates and stays "pinned" until the record's exact count drains; the
+ * zap that clears the PTE then resets it. Driven through folio_add_pin(),
+ * which counts like a pin without a page walk.
+ */
+static void spte_saturated_entry_never_under_counts(struct kunit *test)
+{
+	unsigned long addr = spte_map(test);
+	struct folio *folio;
+	struct page *page;
+	unsigned int i, extra = SHADOW_PTE_COUNT_MAX + 10;
+	u32 ro, rw;
+
+	spte_touch(test, addr);
+	page = spte_gup_pin(test, addr, FOLL_WRITE, 1);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	folio = page_folio(page);
+	for (i = 0; i < extra; i++)
+		folio_add_pin(folio);
+	KUNIT_EXPECT_EQ(test, shadow_pte_rw(spte_entry_of(test, addr)), SHADOW_PTE_COUNT_MAX);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(folio, &ro, &rw), 1L);
+	KUNIT_EXPECT_EQ(test, rw, extra + 1);
+	for (i = 0; i < extra; i++)
+		unpin_user_page(page);
+	/* One pin left: the entry must still say pinned. */
+	KUNIT_EXPECT_TRUE(test, shadow_pte_pinned(spte_entry_of(test, addr)));
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(folio, &ro, &rw), 1L);
+	KUNIT_EXPECT_EQ(test, rw, 1U);
+	unpin_user_page(page);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(folio, &ro, &rw), -ENOENT);
+	/* Saturated and sticky until the PTE goes. */
+	KUNIT_EXPECT_TRUE(test, shadow_pte_pinned(spte_entry_of(test, addr)));
+	KUNIT_EXPECT_EQ(test, do_madvise(current->mm, addr, PAGE_SIZE, MADV_DONTNEED), 0);
+	KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr), 0U);
+	spte_done(test, addr);
 }
 
 static void spte_folio_add_pin_is_counted(struct kunit *test)
@@ -1258,20 +1059,19 @@ static struct kunit_case shadow_pte_table_cases[] = {
 	KUNIT_CASE(spte_freed_on_pte_free),
 	KUNIT_CASE(spte_freed_on_pte_free_defer),
 	KUNIT_CASE(spte_detached_on_deposit),
-	KUNIT_CASE(spte_free_early_when_empty),
-	KUNIT_CASE(spte_pin_fast_backs_out),
 	KUNIT_CASE(spte_alloc_failure_leaves_nothing),
 	KUNIT_CASE(spte_query_reports_each_state),
 	KUNIT_CASE(spte_gup_pin_counts_and_unpins),
 	KUNIT_CASE(spte_gup_ro_rw_and_unpin_order),
 	KUNIT_CASE(spte_zap_detaches_pins),
 	KUNIT_CASE(spte_gup_fast_counts_where_shadow_exists),
+	KUNIT_CASE(spte_gup_fast_back_out_is_exact),
 	KUNIT_CASE(spte_gup_fast_back_out_after_zap),
+	KUNIT_CASE_SLOW(spte_saturated_entry_never_under_counts),
 	KUNIT_CASE(spte_folio_add_pin_is_counted),
 	KUNIT_CASE(spte_gup_alloc_failure_fails_pin),
 	KUNIT_CASE(spte_zero_page_is_special),
 	KUNIT_CASE(spte_lookup_reads_the_shadow_bit),
-	KUNIT_CASE_SLOW(spte_concurrent_with_early_free),
 	{}
 };
 

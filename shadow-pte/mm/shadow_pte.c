@@ -5,6 +5,7 @@
  */
 #include <linux/debugfs.h>
 #include <linux/export.h>
+#include <linux/fault-inject.h>
 #include <linux/hash.h>
 #include <linux/hugetlb.h>
 #include <linux/init.h>
@@ -24,6 +25,18 @@ static atomic_long_t shadow_pte_tables = ATOMIC_LONG_INIT(0);
 static atomic_long_t shadow_pte_alloc_fails = ATOMIC_LONG_INIT(0);
 /* Fault injection: the next this many allocations fail. */
 static atomic_t shadow_pte_fail_next = ATOMIC_INIT(0);
+/*
+ * Fault injection through the kernel's framework: debugfs
+ * shadow_pte/fail_table and shadow_pte/fail_record (probability, interval,
+ * times, ...; see Documentation/fault-injection/fault-injection.rst).
+ */
+static DECLARE_FAULT_ATTR(spte_fail_table);
+static DECLARE_FAULT_ATTR(spte_fail_record);
+
+static bool spte_should_fail(struct fault_attr *attr)
+{
+	return should_fail(attr, 1);
+}
 
 static_assert((SHADOW_PTE_RO_MASK & SHADOW_PTE_RW_MASK) == 0);
 static_assert(((SHADOW_PTE_RO_MASK | SHADOW_PTE_RW_MASK) &
@@ -47,7 +60,8 @@ struct shadow_pte_pin {
 	struct folio *folio;
 	struct ptdesc *pt;	/* the PTE table; NULL once detached */
 	unsigned int idx;	/* the PTE's index in it */
-	unsigned int ro, rw;	/* outstanding pins, also in the entry if attached */
+	unsigned int ro, rw;	/* outstanding pins, exact */
+	unsigned int ero, erw;	/* how many of them the attached entry holds */
 };
 
 #define SPTE_PIN_HASH_BITS	10
@@ -103,7 +117,8 @@ struct shadow_pte_table *shadow_pte_table_alloc(gfp_t gfp)
 	struct shadow_pte_table *t = NULL;
 
 	if (likely(shadow_pte_cache) &&
-	    !atomic_add_unless(&shadow_pte_fail_next, -1, 0))
+	    !atomic_add_unless(&shadow_pte_fail_next, -1, 0) &&
+	    !spte_should_fail(&spte_fail_table))
 		t = kmem_cache_zalloc(shadow_pte_cache, gfp);
 	if (!t) {
 		atomic_long_inc(&shadow_pte_alloc_fails);
@@ -200,93 +215,62 @@ struct shadow_pte_table *shadow_pte_attach(struct ptdesc *pt,
 }
 EXPORT_SYMBOL_GPL(shadow_pte_attach);
 
-/**
- * shadow_pte_free_if_empty - free a PTE table's shadow early
- * @pt: the PTE table's ptdesc; its PTL is held
- *
- * Frees the shadow table if it holds neither pins nor special bits. Safe
- * against GUP-fast: a walker increments with a fully ordered atomic and then
- * rereads the pointer (shadow_pte_pin_fast()); this side clears the pointer,
- * issues a full barrier and then rereads the entries. Either the walker sees
- * NULL and backs out, or this side sees its count and keeps the table.
- *
- * Return: true if @pt has no shadow table on return.
+/* Does any entry of @t hold a pin count? */
+static bool spte_table_has_pins(struct shadow_pte_table *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < PTRS_PER_PTE; i++)
+		if (shadow_pte_pinned(atomic_read(&t->ent[i])))
+			return true;
+	return false;
+}
+
+/*
+ * pagetable_pte_dtor() and pgtable_trans_huge_deposit(): the PTE table is
+ * unreachable from the page tables (a GUP-fast walker may still be in it,
+ * with IRQs off). Clear the pointer, then detach every pin record still
+ * attached to the table (see "The pin-count protocol" in the header), then
+ * free the shadow after a grace period.
  */
-bool shadow_pte_free_if_empty(struct ptdesc *pt)
+static void spte_detach_scan(struct ptdesc *pt, struct shadow_pte_table *t,
+			     unsigned int lo, unsigned int hi);
+static void spte_debug_table_free(struct ptdesc *pt);
+
+static void spte_table_release(struct ptdesc *pt)
 {
 	struct shadow_pte_table *t = pt->pt_shadow;
 
-	if (!t)
-		return true;
-	if (!shadow_pte_table_empty(t))
-		return false;
 	WRITE_ONCE(pt->pt_shadow, NULL);
-	/* Pairs with the ordered increment before the recheck in shadow_pte_pin_fast(). */
+	/*
+	 * Pairs with the barrier between a GUP-fast walker's increment and
+	 * its recheck of the table pointer: a walker that counted on @t and
+	 * did not see NULL left a count this read sees; then the scan waits
+	 * for its bucket lock.
+	 */
 	smp_mb();
-	if (!shadow_pte_table_empty(t)) {
-		/* A GUP-fast walker counted meanwhile: keep the table. */
-		smp_store_release(&pt->pt_shadow, t);
-		return false;
-	}
-	count_vm_event(SHADOW_PTE_FREE_EARLY);
+	if (spte_table_has_pins(t))
+		spte_detach_scan(pt, NULL, 0, PTRS_PER_PTE);
+	spte_debug_table_free(pt);
 	shadow_pte_table_free_rcu(t);
-	return true;
 }
-EXPORT_SYMBOL_GPL(shadow_pte_free_if_empty);
-
-/*
- * pagetable_pte_dtor(): the PTE table is being freed. Its PTEs are gone, so
- * its entries describe nothing; free the shadow after a grace period, as
- * GUP-fast may still be looking at the table (see the header).
- */
-static void spte_detach_table(struct ptdesc *pt);
-static void spte_debug_table_free(struct ptdesc *pt);
 
 void __shadow_pte_table_dtor(struct ptdesc *pt)
 {
-	struct shadow_pte_table *t = pt->pt_shadow;
-	unsigned int i;
-
-	/*
-	 * Zap detaches the pins of every PTE it clears, so pins here mean a
-	 * path cleared a pinned PTE without telling us. Detach whatever
-	 * records still point at this table before it goes away.
-	 */
-	for (i = 0; i < PTRS_PER_PTE; i++) {
-		if (shadow_pte_pinned(atomic_read(&t->ent[i]))) {
-			WARN_ONCE(1, "shadow_pte: PTE table freed with pins (entry %u: %#x)\n",
-				  i, atomic_read(&t->ent[i]));
-			spte_detach_table(pt);
-			break;
-		}
-	}
-	spte_debug_table_free(pt);
-	WRITE_ONCE(pt->pt_shadow, NULL);
-	shadow_pte_table_free_rcu(t);
+	spte_table_release(pt);
 }
 EXPORT_SYMBOL_GPL(__shadow_pte_table_dtor);
 
 /*
- * pgtable_trans_huge_deposit(): a PTE table goes onto a PMD's deposit list.
- * khugepaged deposits the live table it just collapsed; its PTEs were
- * cleared, so special bits are stale, and pins cannot exist because
- * collapse refuses pinned pages. If pins are there all the same, keep the
- * table attached: an over-count is only slow, a lost pin is corruption.
+ * khugepaged deposits the live table it collapsed: its PTEs were cleared
+ * behind zap's back, and collapse refuses pinned pages, so records can only
+ * be left by a GUP-fast walker that is backing out, or stale ones (see the
+ * header). Detach them all and drop the shadow table: a later PMD split
+ * must not hand stale counts to new PTEs.
  */
 void __shadow_pte_table_deposit(struct ptdesc *pt)
 {
-	struct shadow_pte_table *t = pt->pt_shadow;
-	unsigned int i;
-
-	for (i = 0; i < PTRS_PER_PTE; i++) {
-		if (shadow_pte_pinned(atomic_read(&t->ent[i]))) {
-			WARN_ONCE(1, "shadow_pte: deposited PTE table holds pins (entry %u: %#x)\n",
-				  i, atomic_read(&t->ent[i]));
-			return;
-		}
-	}
-	WRITE_ONCE(pt->pt_shadow, NULL);
-	shadow_pte_table_free_rcu(t);
+	spte_table_release(pt);
 }
 EXPORT_SYMBOL_GPL(__shadow_pte_table_deposit);
 
@@ -294,8 +278,7 @@ EXPORT_SYMBOL_GPL(__shadow_pte_table_deposit);
  * shadow_pte_table_empty - does the table hold neither pins nor special bits?
  * @t: the table
  *
- * Reads all entries (2 KiB on x86_64); meant for the paths that free a table
- * early, not for hot paths.
+ * Reads all entries (2 KiB on x86_64); meant for slow paths and tests.
  */
 bool shadow_pte_table_empty(struct shadow_pte_table *t)
 {
@@ -317,85 +300,95 @@ u32 shadow_pte_read(struct shadow_pte_table *t, unsigned int idx)
 EXPORT_SYMBOL_GPL(shadow_pte_read);
 
 /*
- * Add @delta (+1 or -1) to the R/O or R/W count of entry @idx, refusing to
- * step past SHADOW_PTE_COUNT_MAX or below zero.
+ * Apply @n units (@n > 0: add, < 0: remove) to the R/O or R/W count of @e.
+ * A count at SHADOW_PTE_COUNT_MAX is saturated and ignores deltas; an add
+ * that reaches it saturates the count. A removal of more than the count
+ * holds is a protocol bug: warned once and not applied (an over-count is
+ * safe, an under-count is not).
+ *
+ * Return: the number of units applied (0 .. |@n|), as a positive number.
  */
-static int shadow_pte_count_add(struct shadow_pte_table *t, unsigned int idx,
-				bool write, int delta)
+static unsigned int spte_count_apply(atomic_t *e, bool write, long n)
 {
 	unsigned int shift = write ? SHADOW_PTE_RW_SHIFT : SHADOW_PTE_RO_SHIFT;
-	unsigned int stop = delta > 0 ? SHADOW_PTE_COUNT_MAX : 0;
-	int old;
+	unsigned long f, nf;
+	int old = atomic_read(e);
 
-	if (idx >= PTRS_PER_PTE)
-		return -EINVAL;
-	old = atomic_read(&t->ent[idx]);
 	do {
-		if ((((u32)old >> shift) & SHADOW_PTE_COUNT_MAX) == stop)
-			return delta > 0 ? -EOVERFLOW : -ENOENT;
-	} while (!atomic_try_cmpxchg(&t->ent[idx], &old, old + delta * (1 << shift)));
-	return 0;
+		f = ((u32)old >> shift) & SHADOW_PTE_COUNT_MAX;
+		if (f == SHADOW_PTE_COUNT_MAX || !n)
+			return 0;
+		if (n > 0) {
+			nf = min_t(unsigned long, f + n, SHADOW_PTE_COUNT_MAX);
+		} else {
+			if (WARN_ONCE(f < -n,
+				      "shadow_pte: removing %ld from a count of %lu (entry %#x)\n",
+				      -n, f, old))
+				return 0;
+			nf = f + n;
+		}
+	} while (!atomic_try_cmpxchg(e, &old,
+				     ((u32)old & ~(SHADOW_PTE_COUNT_MAX << shift)) |
+				     (nf << shift)));
+	return n > 0 ? nf - f : f - nf;
+}
+
+/* A saturated count of @e that no record holds any more goes back to 0. */
+static void spte_reset_saturated(atomic_t *e)
+{
+	int old = atomic_read(e);
+	u32 new;
+
+	do {
+		new = old;
+		if (shadow_pte_ro(old) == SHADOW_PTE_COUNT_MAX)
+			new &= ~SHADOW_PTE_RO_MASK;
+		if (shadow_pte_rw(old) == SHADOW_PTE_COUNT_MAX)
+			new &= ~SHADOW_PTE_RW_MASK;
+		if (new == (u32)old)
+			return;
+	} while (!atomic_try_cmpxchg(e, &old, new));
 }
 
 /**
- * shadow_pte_pin - count one pin taken through PTE @idx
+ * shadow_pte_pin - add one pin to the R/O or R/W count of entry @idx
  * @t: the table
  * @idx: the PTE's index in its table
- * @write: a FOLL_WRITE pin (counted as R/W) or not (R/O)
+ * @write: R/W (FOLL_WRITE) or R/O
  *
- * Return: 0; -EOVERFLOW when that count is at SHADOW_PTE_COUNT_MAX (the entry
- * is unchanged and the caller must fail the pin); -EINVAL for a bad index.
+ * The entry primitive that the pin records build on; the kernel counts
+ * pins through shadow_pte_gup_pin() and shadow_pte_gup_fast_pin().
+ *
+ * Return: 0; -EOVERFLOW when the count is saturated (the pin is not added:
+ * the count already reads as pinned); -EINVAL for a bad index.
  */
 int shadow_pte_pin(struct shadow_pte_table *t, unsigned int idx, bool write)
 {
-	return shadow_pte_count_add(t, idx, write, 1);
+	if (idx >= PTRS_PER_PTE)
+		return -EINVAL;
+	return spte_count_apply(&t->ent[idx], write, 1) ? 0 : -EOVERFLOW;
 }
 EXPORT_SYMBOL_GPL(shadow_pte_pin);
 
 /**
- * shadow_pte_pin_fast - count a pin from GUP-fast (IRQs off, no PTL)
- * @pt: the PTE table's ptdesc
- * @t: its shadow table, as read by ptdesc_shadow() with IRQs off
- * @idx: the PTE's index
- * @write: FOLL_WRITE
- *
- * Counts, then checks that @t is still attached to @pt; if it was detached
- * meanwhile (early free or table teardown), takes the count back. The
- * caller must recheck its PTE afterwards, as it does for the folio
- * reference, and call shadow_pte_unpin() if the PTE changed.
- *
- * Return: 0; -EAGAIN if the table was detached (fall back to the slow
- * path); or an error of shadow_pte_pin().
- */
-int shadow_pte_pin_fast(struct ptdesc *pt, struct shadow_pte_table *t,
-			unsigned int idx, bool write)
-{
-	int ret = shadow_pte_pin(t, idx, write);
-
-	if (ret)
-		return ret;
-	/* The successful cmpxchg is fully ordered; see shadow_pte_free_if_empty(). */
-	if (READ_ONCE(pt->pt_shadow) != t) {
-		shadow_pte_unpin(t, idx, write);
-		return -EAGAIN;
-	}
-	return 0;
-}
-EXPORT_SYMBOL_GPL(shadow_pte_pin_fast);
-
-/**
- * shadow_pte_unpin - uncount one pin of PTE @idx
+ * shadow_pte_unpin - remove one pin from the R/O or R/W count of entry @idx
  * @t: the table
  * @idx: the PTE's index in its table
- * @write: which count the pin was taken in
+ * @write: which count
  *
- * Return: 0; -ENOENT when that count is already zero (nothing changes: the
- * pin was not counted here, or it was detached when the PTE went away);
- * -EINVAL for a bad index.
+ * Return: 0; -ENOENT when the count is zero (nothing changes); -EOVERFLOW
+ * when it is saturated (nothing changes); -EINVAL for a bad index.
  */
 int shadow_pte_unpin(struct shadow_pte_table *t, unsigned int idx, bool write)
 {
-	return shadow_pte_count_add(t, idx, write, -1);
+	u32 v;
+
+	if (idx >= PTRS_PER_PTE)
+		return -EINVAL;
+	v = atomic_read(&t->ent[idx]);
+	if (!(write ? shadow_pte_rw(v) : shadow_pte_ro(v)))
+		return -ENOENT;
+	return spte_count_apply(&t->ent[idx], write, -1) ? 0 : -EOVERFLOW;
 }
 EXPORT_SYMBOL_GPL(shadow_pte_unpin);
 
@@ -502,86 +495,6 @@ int __shadow_pte_fork_prepare(struct mm_struct *dst_mm, pmd_t *dst_pmd,
 EXPORT_SYMBOL_GPL(__shadow_pte_fork_prepare);
 #endif /* CONFIG_SHADOW_PTE_SPECIAL */
 
-/**
- * shadow_pte_clear_entry - clear an entry whose PTE is being cleared
- * @t: the table
- * @idx: the PTE's index
- *
- * Return: the old value, so the caller can detach the pins it held.
- */
-u32 shadow_pte_clear_entry(struct shadow_pte_table *t, unsigned int idx)
-{
-	if (idx >= PTRS_PER_PTE)
-		return 0;
-	return atomic_xchg(&t->ent[idx], 0);
-}
-EXPORT_SYMBOL_GPL(shadow_pte_clear_entry);
-
-/* Add @v's counts (saturating) and special bit into entry @e. */
-static void shadow_pte_merge(atomic_t *e, u32 v)
-{
-	int old = atomic_read(e);
-	u32 ro, rw, new;
-
-	do {
-		ro = min(shadow_pte_ro(old) + shadow_pte_ro(v), SHADOW_PTE_COUNT_MAX);
-		rw = min(shadow_pte_rw(old) + shadow_pte_rw(v), SHADOW_PTE_COUNT_MAX);
-		new = ((u32)old & SHADOW_PTE_SPECIAL) | (v & SHADOW_PTE_SPECIAL) |
-		      (ro << SHADOW_PTE_RO_SHIFT) | (rw << SHADOW_PTE_RW_SHIFT);
-	} while (!atomic_try_cmpxchg(e, &old, new));
-}
-
-/**
- * shadow_pte_move_entry - an entry follows its PTE (mremap move_ptes)
- * @dst: destination table
- * @didx: destination index
- * @src: source table
- * @sidx: source index
- *
- * The source entry is cleared. Its counts are added to the destination
- * rather than written over it, so that a pin can never be lost even if the
- * destination was not empty (which would be a caller bug): over-counting is
- * safe, under-counting is not.
- *
- * Return: 0, or -EINVAL for a bad index.
- */
-int shadow_pte_move_entry(struct shadow_pte_table *dst, unsigned int didx,
-			  struct shadow_pte_table *src, unsigned int sidx)
-{
-	if (didx >= PTRS_PER_PTE || sidx >= PTRS_PER_PTE)
-		return -EINVAL;
-	if (dst == src && didx == sidx)
-		return 0;
-	shadow_pte_merge(&dst->ent[didx], atomic_xchg(&src->ent[sidx], 0));
-	return 0;
-}
-EXPORT_SYMBOL_GPL(shadow_pte_move_entry);
-
-/**
- * shadow_pte_fork_entry - the child's entry for a PTE copied at fork
- * @dst: the child's table
- * @didx: index in the child's table
- * @src: the parent's table
- * @sidx: index in the parent's table
- *
- * Pins belong to the parent, so the child starts with zero counts; the
- * special bit describes the PTE itself and is copied.
- *
- * Return: 0, or -EINVAL for a bad index.
- */
-int shadow_pte_fork_entry(struct shadow_pte_table *dst, unsigned int didx,
-			  struct shadow_pte_table *src, unsigned int sidx)
-{
-	if (didx >= PTRS_PER_PTE || sidx >= PTRS_PER_PTE)
-		return -EINVAL;
-	if (atomic_read(&src->ent[sidx]) & SHADOW_PTE_SPECIAL)
-		atomic_or(SHADOW_PTE_SPECIAL, &dst->ent[didx]);
-	else
-		atomic_andnot(SHADOW_PTE_SPECIAL, &dst->ent[didx]);
-	return 0;
-}
-EXPORT_SYMBOL_GPL(shadow_pte_fork_entry);
-
 static struct spte_bucket *spte_bucket(const struct folio *folio)
 {
 	return &spte_pins[hash_ptr(folio, SPTE_PIN_HASH_BITS)];
@@ -598,6 +511,79 @@ static struct shadow_pte_pin *spte_pin_find(struct spte_bucket *b,
 	return NULL;
 }
 
+static struct shadow_pte_pin *spte_pin_alloc(gfp_t gfp)
+{
+	if (spte_should_fail(&spte_fail_record))
+		return NULL;
+	return kmem_cache_zalloc(shadow_pte_pin_cache, gfp);
+}
+
+/* A record's table: NULL if detached, or if its table is being released. */
+static struct shadow_pte_table *spte_rec_table(const struct shadow_pte_pin *p)
+{
+	return p->pt ? READ_ONCE(p->pt->pt_shadow) : NULL;
+}
+
+/*
+ * The record primitives (bucket lock held). Each one changes the record
+ * and applies to the attached entry exactly the delta it records in
+ * ero/erw, so that "entry == sum of attached contributions" holds after
+ * every critical section.
+ */
+static void spte_rec_attach(struct shadow_pte_pin *p, struct ptdesc *pt,
+			    struct shadow_pte_table *t, unsigned int idx)
+{
+	p->pt = pt;
+	p->idx = idx;
+	p->ero = spte_count_apply(&t->ent[idx], false, p->ro);
+	p->erw = spte_count_apply(&t->ent[idx], true, p->rw);
+}
+
+static void spte_rec_detach(struct shadow_pte_pin *p)
+{
+	struct shadow_pte_table *t = spte_rec_table(p);
+
+	if (t) {
+		spte_count_apply(&t->ent[p->idx], false, -(long)p->ero);
+		spte_count_apply(&t->ent[p->idx], true, -(long)p->erw);
+	}
+	p->ero = 0;
+	p->erw = 0;
+	p->pt = NULL;
+}
+
+/* One more pin on @p, counted in its entry @t (or nowhere if detached). */
+static void spte_rec_pin(struct shadow_pte_pin *p, struct shadow_pte_table *t,
+			 bool write)
+{
+	if (write) {
+		p->rw++;
+		if (t)
+			p->erw += spte_count_apply(&t->ent[p->idx], true, 1);
+	} else {
+		p->ro++;
+		if (t)
+			p->ero += spte_count_apply(&t->ent[p->idx], false, 1);
+	}
+}
+
+/* One pin fewer; the entry gives up a unit while it holds more than @p has. */
+static void spte_rec_unpin(struct shadow_pte_pin *p, struct shadow_pte_table *t,
+			   bool write)
+{
+	unsigned int *cnt = write ? &p->rw : &p->ro;
+	unsigned int *contrib = write ? &p->erw : &p->ero;
+
+	if (WARN_ON_ONCE(!*cnt))
+		return;
+	(*cnt)--;
+	if (*contrib > *cnt) {
+		(*contrib)--;
+		if (t)
+			spte_count_apply(&t->ent[p->idx], write, -1);
+	}
+}
+
 static void spte_pin_free(struct shadow_pte_pin *p)
 {
 	hlist_del(&p->node);
@@ -605,53 +591,47 @@ static void spte_pin_free(struct shadow_pte_pin *p)
 	kmem_cache_free(shadow_pte_pin_cache, p);
 }
 
-/* Rare: detach every record that points at @pt's table (or one slot of it). */
-static void spte_detach_slots(struct ptdesc *pt, int idx)
+static void spte_pin_insert(struct spte_bucket *b, struct shadow_pte_pin *p,
+			    struct folio *folio)
+{
+	p->folio = folio;
+	p->pt = NULL;
+	p->ro = 0;
+	p->rw = 0;
+	p->ero = 0;
+	p->erw = 0;
+	hlist_add_head(&p->node, &b->head);
+	atomic_long_inc(&shadow_pte_live_pins);
+}
+
+/*
+ * Rare: detach every record attached to slots [@lo, @hi) of @pt, in every
+ * bucket. Callers own those slots (PTL held, or the table is unreachable),
+ * so no record can attach there behind the scan except a GUP-fast walker,
+ * which backs out before it drops its bucket lock. Each bucket is locked
+ * on its own, with IRQs off only while it is held.
+ */
+static void spte_detach_scan(struct ptdesc *pt, struct shadow_pte_table *t,
+			     unsigned int lo, unsigned int hi)
 {
 	struct shadow_pte_pin *p;
 	unsigned long flags;
 	unsigned int i;
 
+	count_vm_event(SHADOW_PTE_DETACH_SCAN);
 	for (i = 0; i < ARRAY_SIZE(spte_pins); i++) {
 		spin_lock_irqsave(&spte_pins[i].lock, flags);
-		hlist_for_each_entry(p, &spte_pins[i].head, node)
-			if (p->pt == pt && (idx < 0 || p->idx == idx))
-				p->pt = NULL;
+		hlist_for_each_entry(p, &spte_pins[i].head, node) {
+			if (p->pt != pt || p->idx < lo || p->idx >= hi)
+				continue;
+			spte_rec_detach(p);
+			count_vm_event(SHADOW_PTE_PIN_DETACH);
+		}
 		spin_unlock_irqrestore(&spte_pins[i].lock, flags);
 	}
-}
-
-static void spte_detach_table(struct ptdesc *pt)
-{
-	spte_detach_slots(pt, -1);
-}
-
-/*
- * Make the attached entry's counts those of its record (bucket lock held),
- * saturated at SHADOW_PTE_COUNT_MAX: an entry may stay above the truth for a
- * record beyond the limit, never below it.
- */
-static void spte_write_entry(struct shadow_pte_table *t,
-			     const struct shadow_pte_pin *p)
-{
-	u32 counts, new;
-	int old;
-
-	counts = (min(p->ro, SHADOW_PTE_COUNT_MAX) << SHADOW_PTE_RO_SHIFT) |
-		 (min(p->rw, SHADOW_PTE_COUNT_MAX) << SHADOW_PTE_RW_SHIFT);
-	old = atomic_read(&t->ent[p->idx]);
-	do {
-		new = ((u32)old & ~(SHADOW_PTE_RO_MASK | SHADOW_PTE_RW_MASK)) | counts;
-	} while (!atomic_try_cmpxchg(&t->ent[p->idx], &old, new));
-}
-
-static void spte_sync_entry(struct shadow_pte_pin *p)
-{
-	struct shadow_pte_table *t = READ_ONCE(p->pt->pt_shadow);
-
-	if (WARN_ONCE(!t, "shadow_pte: pin record of a table without shadow\n"))
-		return;
-	spte_write_entry(t, p);
+	/* Every record is gone from these slots: saturated counts reset. */
+	for (i = lo; t && i < hi; i++)
+		spte_reset_saturated(&t->ent[i]);
 }
 
 /**
@@ -668,7 +648,7 @@ int shadow_pte_prealloc_fill(struct shadow_pte_prealloc *pa, bool pin)
 	if (!pa->table)
 		return -ENOMEM;
 	if (pin && !pa->pin)
-		pa->pin = kmem_cache_zalloc(shadow_pte_pin_cache, GFP_KERNEL);
+		pa->pin = spte_pin_alloc(GFP_KERNEL);
 	return pin && !pa->pin ? -ENOMEM : 0;
 }
 EXPORT_SYMBOL_GPL(shadow_pte_prealloc_fill);
@@ -695,11 +675,13 @@ EXPORT_SYMBOL_GPL(shadow_pte_prealloc_free);
  * @write: FOLL_WRITE
  * @pa: preallocation, used and cleared as needed
  *
+ * The folio's record is attached to this slot if it is not already: a
+ * record left attached to another slot (stale, see the header) or detached
+ * is retargeted here, with its exact contribution moved.
+ *
  * Return: 0; -EAGAIN if @pa lacks a table that is needed, or a record that
  * GFP_NOWAIT could not allocate (drop the PTL, shadow_pte_prealloc_fill(),
- * retry); -EOVERFLOW at the count limit; -EBUSY if the folio's record is
- * attached to another slot (a bug, warned once). On error nothing was
- * counted; the caller drops its pin.
+ * retry). On error nothing was counted; the caller drops its pin.
  */
 int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
 		       struct folio *folio, bool write,
@@ -709,7 +691,6 @@ int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
 	struct spte_bucket *b = spte_bucket(folio);
 	struct shadow_pte_pin *p;
 	unsigned long flags;
-	int ret;
 
 	if (!t)
 		return -EAGAIN;
@@ -722,8 +703,7 @@ int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
 		 * back to the caller for a GFP_KERNEL one.
 		 */
 		spin_unlock_irqrestore(&b->lock, flags);
-		pa->pin = kmem_cache_zalloc(shadow_pte_pin_cache,
-					    GFP_NOWAIT | __GFP_NOWARN);
+		pa->pin = spte_pin_alloc(GFP_NOWAIT | __GFP_NOWARN);
 		if (!pa->pin)
 			return -EAGAIN;
 		spin_lock_irqsave(&b->lock, flags);
@@ -731,168 +711,119 @@ int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
 	}
 	if (!p) {
 		p = pa->pin;
-		if (!p) {
-			spin_unlock_irqrestore(&b->lock, flags);
-			return -EAGAIN;
-		}
 		pa->pin = NULL;
-		p->folio = folio;
-		p->pt = pt;
-		p->idx = idx;
-		p->ro = 0;
-		p->rw = 0;
-		hlist_add_head(&p->node, &b->head);
-		atomic_long_inc(&shadow_pte_live_pins);
-	} else if (p->pt != pt || p->idx != idx) {
-		if (p->pt) {
-			spin_unlock_irqrestore(&b->lock, flags);
-			WARN_ONCE(1, "shadow_pte: folio pinned through two PTEs\n");
-			return -EBUSY;
-		}
-		/*
-		 * Detached pins of a folio that is mapped again: the slot takes
-		 * them all. Over-counting is safe, losing them is not.
-		 */
-		p->pt = pt;
-		p->idx = idx;
-		spte_sync_entry(p);
+		spte_pin_insert(b, p, folio);
 	}
-	ret = shadow_pte_pin(t, idx, write);
-	if (!ret) {
-		if (write)
-			p->rw++;
-		else
-			p->ro++;
-	} else if (!p->ro && !p->rw) {
-		/* A fresh record that counts nothing: back to @pa. */
-		hlist_del(&p->node);
-		atomic_long_dec(&shadow_pte_live_pins);
-		pa->pin = p;
+	if (p->pt != pt || p->idx != idx) {
+		if (p->pt)
+			count_vm_event(SHADOW_PTE_RETARGET);
+		spte_rec_detach(p);
+		spte_rec_attach(p, pt, t, idx);
 	}
+	spte_rec_pin(p, t, write);
 	spin_unlock_irqrestore(&b->lock, flags);
-	if (!ret)
-		count_vm_event(SHADOW_PTE_PIN);
-	return ret;
+	count_vm_event(SHADOW_PTE_PIN);
+	return 0;
 }
 EXPORT_SYMBOL_GPL(shadow_pte_gup_pin);
 
 /**
  * shadow_pte_gup_fast_pin - count a GUP-fast pin of @folio through @ptep
  * @ptep: the PTE GUP-fast read, IRQs off, no PTL
- * @folio: the order-0 anon folio it maps, already pinned
+ * @pte: the value it read there
+ * @pmdp: the PMD that points to the PTE table
+ * @pmd: the value GUP-fast read there
+ * @folio: the order-0 anon folio @pte maps, already pinned (refcount)
  * @write: FOLL_WRITE
  *
  * Counts only when the PTE table already has a shadow table and the folio's
  * record, if it has one, is attached to this PTE; a missing record is
- * allocated GFP_NOWAIT. shadow_pte_pin_fast() backs out if the table is
- * detached meanwhile. The caller must then recheck its PTE and PMD as it
- * does for the folio reference, and call shadow_pte_gup_fast_unpin() if
- * either changed: a zap that cleared the PTE may have missed this count.
+ * allocated GFP_NOWAIT. The count is published, then the PMD, the PTE and
+ * the table pointer are rechecked inside the same bucket-lock critical
+ * section, and a change takes back exactly this pin before the unlock.
+ * The caller's own recheck (for the folio reference) came before.
  *
  * Return: 0 if counted; -EAGAIN if not (the caller drops its pin and leaves
  * the page to the slow path).
  */
-int shadow_pte_gup_fast_pin(pte_t *ptep, struct folio *folio, bool write)
+int shadow_pte_gup_fast_pin(pte_t *ptep, pte_t pte, pmd_t *pmdp, pmd_t pmd,
+			    struct folio *folio, bool write)
 {
 	struct ptdesc *pt = virt_to_ptdesc(ptep);
 	struct shadow_pte_table *t = ptdesc_shadow(pt);
 	unsigned int idx = shadow_pte_slot(ptep);
 	struct spte_bucket *b = spte_bucket(folio);
 	struct shadow_pte_pin *p, *fresh = NULL;
+	bool inserted = false;
 	int ret = -EAGAIN;
 
 	lockdep_assert_irqs_disabled();
 	if (!t)
-		return -EAGAIN;
+		goto fallback;
 	spin_lock(&b->lock);
 	p = spte_pin_find(b, folio);
 	if (!p) {
 		spin_unlock(&b->lock);
-		fresh = kmem_cache_zalloc(shadow_pte_pin_cache,
-					  GFP_NOWAIT | __GFP_NOWARN);
+		fresh = spte_pin_alloc(GFP_NOWAIT | __GFP_NOWARN);
 		if (!fresh)
-			return -EAGAIN;
+			goto fallback;
 		spin_lock(&b->lock);
 		p = spte_pin_find(b, folio);
 	}
-	/* Attached elsewhere or detached: the slow path sorts it out. */
-	if (p && (p->pt != pt || p->idx != idx))
-		goto out;
-	if (shadow_pte_pin_fast(pt, t, idx, write))
-		goto out;
 	if (!p) {
 		p = fresh;
 		fresh = NULL;
-		p->folio = folio;
-		p->pt = pt;
-		p->idx = idx;
-		hlist_add_head(&p->node, &b->head);
-		atomic_long_inc(&shadow_pte_live_pins);
+		spte_pin_insert(b, p, folio);
+		spte_rec_attach(p, pt, t, idx);
+		inserted = true;
+	} else if (p->pt != pt || p->idx != idx) {
+		/* Attached elsewhere or detached: the slow path sorts it out. */
+		goto unlock;
 	}
-	if (write)
-		p->rw++;
-	else
-		p->ro++;
-	ret = 0;
-out:
+	spte_rec_pin(p, t, write);
+	/*
+	 * Publish, then recheck: pairs with the barrier between clearing a
+	 * PTE and reading its counts in zap and mremap, and with the one
+	 * between clearing the table pointer and reading the counts in
+	 * spte_table_release().
+	 */
+	smp_mb();
+	if (likely(pmd_val(pmd) == pmd_val(pmdp_get_lockless(pmdp)) &&
+		   pte_val(pte) == pte_val(ptep_get(ptep)) &&
+		   READ_ONCE(pt->pt_shadow) == t)) {
+		ret = 0;
+		goto unlock;
+	}
+	/* Something changed: take back exactly this pin. */
+	spte_rec_unpin(p, t, write);
+	if (inserted) {
+		spte_rec_detach(p);
+		spte_pin_free(p);
+	}
+unlock:
 	spin_unlock(&b->lock);
 	if (fresh)
 		kmem_cache_free(shadow_pte_pin_cache, fresh);
-	if (!ret)
+	if (!ret) {
 		count_vm_event(SHADOW_PTE_GUP_FAST_PIN);
+		return 0;
+	}
+fallback:
+	count_vm_event(SHADOW_PTE_GUP_FAST_FALLBACK);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(shadow_pte_gup_fast_pin);
 
-/**
- * shadow_pte_gup_fast_unpin - take back a shadow_pte_gup_fast_pin()
- * @folio: the folio
- * @write: as passed to shadow_pte_gup_fast_pin()
- *
- * The PTE changed under GUP-fast after it counted (IRQs off). The record
- * may have been moved (mremap) or detached (zap, table teardown) meanwhile;
- * it still holds this pin, so remove it there. A table whose pointer is
- * already gone is not written.
- */
-void shadow_pte_gup_fast_unpin(struct folio *folio, bool write)
-{
-	struct spte_bucket *b = spte_bucket(folio);
-	struct shadow_pte_pin *p;
-	struct shadow_pte_table *t;
-
-	lockdep_assert_irqs_disabled();
-	spin_lock(&b->lock);
-	p = spte_pin_find(b, folio);
-	if (WARN_ON_ONCE(!p || !(p->ro + p->rw))) {
-		spin_unlock(&b->lock);
-		return;
-	}
-	if (write ? p->rw : !p->ro)
-		p->rw--;
-	else
-		p->ro--;
-	t = p->pt ? ptdesc_shadow(p->pt) : NULL;
-	if (t)
-		spte_write_entry(t, p);
-	if (!p->ro && !p->rw)
-		spte_pin_free(p);
-	spin_unlock(&b->lock);
-}
-EXPORT_SYMBOL_GPL(shadow_pte_gup_fast_unpin);
-
 /*
  * CONFIG_DEBUG_SHADOW_PTE: a pin record against its folio and its slot
  * (bucket lock held). Every counted pin holds GUP_PIN_COUNTING_BIAS
- * references; an attached record's entry holds its counts; the slot, when
- * present, maps the folio. The PTE is read without its PTL: paths that move
- * or clear a pinned PTE clear it before they retarget the record, so a
- * present PTE of another page is a real bug.
+ * references; an attached record's entry holds at least its contribution,
+ * and, unless saturated, a contribution equals the record's count.
  */
 static void spte_debug_check(const struct shadow_pte_pin *p,
 			     struct folio *folio, const char *where)
 {
 	struct shadow_pte_table *t;
-	pte_t pte;
 	u32 v;
 
 	if (!IS_ENABLED(CONFIG_DEBUG_SHADOW_PTE))
@@ -901,25 +832,48 @@ static void spte_debug_check(const struct shadow_pte_pin *p,
 		  (int)(p->ro + p->rw) * GUP_PIN_COUNTING_BIAS,
 		  "shadow_pte: %s: %u R/O + %u R/W pins counted, %d folio references\n",
 		  where, p->ro, p->rw, folio_ref_count(folio));
-	if (!p->pt)
-		return;
-	t = READ_ONCE(p->pt->pt_shadow);
-	if (WARN_ONCE(!t, "shadow_pte: %s: record of a table without shadow\n", where))
+	t = spte_rec_table(p);
+	if (!t)
 		return;
 	v = atomic_read(&t->ent[p->idx]);
-	WARN_ONCE(shadow_pte_ro(v) != min(p->ro, SHADOW_PTE_COUNT_MAX) ||
-		  shadow_pte_rw(v) != min(p->rw, SHADOW_PTE_COUNT_MAX),
-		  "shadow_pte: %s: entry %u holds %#x, record %u R/O %u R/W\n",
-		  where, p->idx, v, p->ro, p->rw);
-	pte = ptep_get((pte_t *)ptdesc_address(p->pt) + p->idx);
-	WARN_ONCE(pte_present(pte) && pte_pfn(pte) != folio_pfn(folio),
-		  "shadow_pte: %s: slot %u maps pfn %#lx, the pins are on pfn %#lx\n",
-		  where, p->idx, pte_pfn(pte), folio_pfn(folio));
+	WARN_ONCE((shadow_pte_ro(v) != SHADOW_PTE_COUNT_MAX &&
+		   (shadow_pte_ro(v) < p->ero || p->ero != p->ro)) ||
+		  (shadow_pte_rw(v) != SHADOW_PTE_COUNT_MAX &&
+		   (shadow_pte_rw(v) < p->erw || p->erw != p->rw)),
+		  "shadow_pte: %s: slot %u holds %#x, record %u R/O %u R/W (in entry %u/%u)\n",
+		  where, p->idx, v, p->ro, p->rw, p->ero, p->erw);
 }
 
 /*
- * CONFIG_DEBUG_SHADOW_PTE, at table free: no record may still point at a
- * table whose entries hold no pins (the destructor detached the others).
+ * CONFIG_DEBUG_SHADOW_PTE, fork copies a page because its entry says
+ * pinned (PTLs held). If the folio's record is the one attached there, the
+ * page must be exclusive and look pinned to the page-bit scheme too. An
+ * entry held only by another folio's record is a legal over-count.
+ */
+void __shadow_pte_check_fork(pte_t *ptep, struct folio *folio,
+			     struct page *page)
+{
+	struct spte_bucket *b = spte_bucket(folio);
+	struct ptdesc *pt = virt_to_ptdesc(ptep);
+	struct shadow_pte_pin *p;
+	unsigned long flags;
+
+	spin_lock_irqsave(&b->lock, flags);
+	p = spte_pin_find(b, folio);
+	if (p && p->pt == pt && p->idx == shadow_pte_slot(ptep)) {
+		spte_debug_check(p, folio, "fork");
+		WARN_ONCE(!PageAnonExclusive(page) || !folio_maybe_dma_pinned(folio),
+			  "shadow_pte: fork: slot %u says pinned (%u R/O %u R/W), page exclusive %d, maybe pinned %d\n",
+			  p->idx, p->ro, p->rw, PageAnonExclusive(page),
+			  folio_maybe_dma_pinned(folio));
+	}
+	spin_unlock_irqrestore(&b->lock, flags);
+}
+EXPORT_SYMBOL_GPL(__shadow_pte_check_fork);
+
+/*
+ * CONFIG_DEBUG_SHADOW_PTE, at table free: no record may still point at the
+ * table (spte_table_release() detached them).
  */
 static void spte_debug_table_free(struct ptdesc *pt)
 {
@@ -946,6 +900,7 @@ static void spte_debug_table_free(struct ptdesc *pt)
 void __shadow_pte_unpin_folio(struct folio *folio, int refs)
 {
 	struct spte_bucket *b = spte_bucket(folio);
+	struct shadow_pte_table *t;
 	struct shadow_pte_pin *p;
 	unsigned long flags;
 
@@ -956,18 +911,16 @@ void __shadow_pte_unpin_folio(struct folio *folio, int refs)
 		return;
 	}
 	spte_debug_check(p, folio, "unpin");
+	t = spte_rec_table(p);
 	for (; refs > 0 && (p->ro || p->rw); refs--) {
 		/* R/O first: see the header. */
-		if (p->ro)
-			p->ro--;
-		else
-			p->rw--;
+		spte_rec_unpin(p, t, !p->ro);
 		count_vm_event(SHADOW_PTE_UNPIN);
 	}
-	if (p->pt)
-		spte_sync_entry(p);
-	if (!p->ro && !p->rw)
+	if (!p->ro && !p->rw) {
+		spte_rec_detach(p);
 		spte_pin_free(p);
+	}
 	spin_unlock_irqrestore(&b->lock, flags);
 }
 EXPORT_SYMBOL_GPL(__shadow_pte_unpin_folio);
@@ -985,48 +938,69 @@ void __shadow_pte_add_pin(struct folio *folio)
 
 	spin_lock_irqsave(&b->lock, flags);
 	p = spte_pin_find(b, folio);
-	if (p) {
-		/* Counted as R/W: an over-stated R/W count is the safe side. */
-		p->rw++;
-		if (p->pt)
-			spte_sync_entry(p);
-	}
+	/* Counted as R/W: an over-stated R/W count is the safe side. */
+	if (p)
+		spte_rec_pin(p, spte_rec_table(p), true);
 	spin_unlock_irqrestore(&b->lock, flags);
 }
 EXPORT_SYMBOL_GPL(__shadow_pte_add_pin);
 
+static bool spte_range_has_pins(struct shadow_pte_table *t, unsigned int lo,
+				unsigned int hi)
+{
+	unsigned int i;
+
+	for (i = lo; i < hi; i++)
+		if (shadow_pte_pinned(atomic_read(&t->ent[i])))
+			return true;
+	return false;
+}
+
 /*
- * zap: @nr PTEs from index @idx of @pt, which mapped @folio, are cleared
- * (PTL held). Their entries go; pins they held stay with the folio's record,
- * detached, until they are unpinned.
+ * Detach @folio's record if it is attached to a slot in [@lo, @hi) of @pt,
+ * then, if counts remain in that range (other folios' records), scan.
+ */
+static void spte_detach_range(struct ptdesc *pt, struct shadow_pte_table *t,
+			      unsigned int lo, unsigned int hi,
+			      struct folio *folio)
+{
+	struct spte_bucket *b;
+	struct shadow_pte_pin *p;
+	unsigned long flags;
+
+	if (folio && shadow_pte_tracks(folio)) {
+		b = spte_bucket(folio);
+		spin_lock_irqsave(&b->lock, flags);
+		p = spte_pin_find(b, folio);
+		if (p && p->pt == pt && p->idx >= lo && p->idx < hi) {
+			spte_rec_detach(p);
+			count_vm_event(SHADOW_PTE_PIN_DETACH);
+		}
+		spin_unlock_irqrestore(&b->lock, flags);
+	}
+	if (spte_range_has_pins(t, lo, hi))
+		spte_detach_scan(pt, t, lo, hi);
+}
+
+/*
+ * zap: @nr PTEs from index @idx of @pt, which mapped @folio, were cleared
+ * (PTL held). Their special bits go; pins they held stay with the folio's
+ * record, detached, until they are unpinned.
  */
 void __shadow_pte_zap(struct ptdesc *pt, unsigned int idx, unsigned int nr,
 		      struct folio *folio)
 {
 	struct shadow_pte_table *t = pt->pt_shadow;
-	struct spte_bucket *b = spte_bucket(folio);
-	struct shadow_pte_pin *p;
-	unsigned long flags;
-	unsigned int i;
-	bool pinned = false;
+	unsigned int i, end = min_t(unsigned int, idx + nr, PTRS_PER_PTE);
 
-	for (i = idx; i < idx + nr && i < PTRS_PER_PTE; i++)
-		pinned |= shadow_pte_pinned(atomic_xchg(&t->ent[i], 0));
-	if (!pinned)
+	for (i = idx; i < end; i++)
+		if (unlikely(shadow_pte_special(atomic_read(&t->ent[i]))))
+			atomic_andnot(SHADOW_PTE_SPECIAL, &t->ent[i]);
+	/* The PTEs are clear before the counts are read: see the header. */
+	smp_mb();
+	if (likely(!spte_range_has_pins(t, idx, end)))
 		return;
-	spin_lock_irqsave(&b->lock, flags);
-	p = spte_pin_find(b, folio);
-	if (p && p->pt == pt && p->idx >= idx && p->idx < idx + nr) {
-		p->pt = NULL;
-		count_vm_event(SHADOW_PTE_PIN_DETACH);
-		pinned = false;
-	}
-	spin_unlock_irqrestore(&b->lock, flags);
-	if (!pinned)
-		return;
-	/* Counts without a record of this folio: find whoever points here. */
-	for (i = idx; i < idx + nr && i < PTRS_PER_PTE; i++)
-		spte_detach_slots(pt, i);
+	spte_detach_range(pt, t, idx, end, folio);
 }
 EXPORT_SYMBOL_GPL(__shadow_pte_zap);
 
@@ -1039,48 +1013,45 @@ int __shadow_pte_move_prepare(struct ptdesc *new_pt,
 EXPORT_SYMBOL_GPL(__shadow_pte_move_prepare);
 
 /*
- * mremap move_ptes(): entry @oidx of @old_pt follows its PTE, now @pte, to
- * entry @nidx of @new_pt (both PTLs held; __shadow_pte_move_prepare() gave
- * @new_pt a shadow table). The folio's pin record follows too.
+ * mremap move_ptes(): the PTE at entry @oidx of @old_pt moved, now @pte,
+ * to entry @nidx of @new_pt (both PTLs held; __shadow_pte_move_prepare()
+ * gave @new_pt a shadow table). The special bit moves with it; the folio's
+ * record, if attached to the old slot, is retargeted with its exact
+ * contribution; any other record at the old slot is detached.
  */
 void __shadow_pte_move(struct ptdesc *old_pt, unsigned int oidx,
 		       struct ptdesc *new_pt, unsigned int nidx, pte_t pte)
 {
+	struct shadow_pte_table *ot = old_pt->pt_shadow;
 	struct shadow_pte_table *nt = new_pt->pt_shadow;
 	struct folio *folio = NULL;
 	struct spte_bucket *b;
 	struct shadow_pte_pin *p;
 	unsigned long flags;
-	u32 v;
 
-	v = atomic_xchg(&old_pt->pt_shadow->ent[oidx], 0);
-	if (!v)
-		return;
-	if (WARN_ON_ONCE(!nt)) {
-		/* Nowhere to move the pins: the records must not point here. */
-		if (shadow_pte_pinned(v))
-			spte_detach_slots(old_pt, oidx);
-		return;
+	if (unlikely(shadow_pte_special(atomic_read(&ot->ent[oidx])))) {
+		atomic_andnot(SHADOW_PTE_SPECIAL, &ot->ent[oidx]);
+		if (!WARN_ON_ONCE(!nt))
+			atomic_or(SHADOW_PTE_SPECIAL, &nt->ent[nidx]);
 	}
-	shadow_pte_merge(&nt->ent[nidx], v);
-	if (!shadow_pte_pinned(v))
+	/* The old PTE is clear before its counts are read: see the header. */
+	smp_mb();
+	if (likely(!shadow_pte_pinned(atomic_read(&ot->ent[oidx]))))
 		return;
-	if (pte_present(pte))
+	if (pte_present(pte) && pfn_valid(pte_pfn(pte)))
 		folio = page_folio(pte_page(pte));
-	if (folio) {
+	if (nt && folio && shadow_pte_tracks(folio)) {
 		b = spte_bucket(folio);
 		spin_lock_irqsave(&b->lock, flags);
 		p = spte_pin_find(b, folio);
 		if (p && p->pt == old_pt && p->idx == oidx) {
-			p->pt = new_pt;
-			p->idx = nidx;
-			folio = NULL;
+			spte_rec_detach(p);
+			spte_rec_attach(p, new_pt, nt, nidx);
 		}
 		spin_unlock_irqrestore(&b->lock, flags);
 	}
-	/* No record found by folio: never leave one pointing at the old slot. */
-	if (folio || !pte_present(pte))
-		spte_detach_slots(old_pt, oidx);
+	if (shadow_pte_pinned(atomic_read(&ot->ent[oidx])))
+		spte_detach_scan(old_pt, ot, oidx, oidx + 1);
 }
 EXPORT_SYMBOL_GPL(__shadow_pte_move);
 
@@ -1113,6 +1084,17 @@ long shadow_pte_pin_count(struct folio *folio, u32 *ro, u32 *rw)
 	return ret;
 }
 EXPORT_SYMBOL_GPL(shadow_pte_pin_count);
+
+/**
+ * shadow_pte_nr_records - number of live pin records
+ *
+ * Zero whenever no counted pin is outstanding.
+ */
+long shadow_pte_nr_records(void)
+{
+	return atomic_long_read(&shadow_pte_live_pins);
+}
+EXPORT_SYMBOL_GPL(shadow_pte_nr_records);
 
 /**
  * shadow_pte_query - find the shadow entry of a user address
@@ -1201,6 +1183,9 @@ EXPORT_SYMBOL_GPL(shadow_pte_query);
  *   table       write "<pid> <address>", read back every non-zero entry of
  *               the shadow table of the PTE table that maps the address
  *   fail_alloc  write N: the next N shadow-table allocations fail
+ *   records     read: the number of live pin records
+ *   fail_table, fail_record: fault-injection attributes (should_fail())
+ *               of shadow-table and pin-record allocations
  * A bad request fails the write: -EINVAL (malformed), -ESRCH (no such
  * process), -EACCES (no ptrace read access to it), -EFAULT (no VMA there).
  */
@@ -1364,6 +1349,13 @@ static int spte_fail_set(void *data, u64 val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(spte_fail_fops, spte_fail_get, spte_fail_set, "%llu\n");
 
+static int spte_records_get(void *data, u64 *val)
+{
+	*val = shadow_pte_nr_records();
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(spte_records_fops, spte_records_get, NULL, "%llu\n");
+
 static int __init shadow_pte_debugfs_init(void)
 {
 	struct dentry *dir = debugfs_create_dir("shadow_pte", NULL);
@@ -1372,6 +1364,9 @@ static int __init shadow_pte_debugfs_init(void)
 	/* Any non-NULL i_private selects the whole-table dump. */
 	debugfs_create_file("table", 0600, dir, (void *)1UL, &spte_dbg_fops);
 	debugfs_create_file_unsafe("fail_alloc", 0600, dir, NULL, &spte_fail_fops);
+	debugfs_create_file_unsafe("records", 0400, dir, NULL, &spte_records_fops);
+	fault_create_debugfs_attr("fail_table", dir, &spte_fail_table);
+	fault_create_debugfs_attr("fail_record", dir, &spte_fail_record);
 	return 0;
 }
 late_initcall(shadow_pte_debugfs_init);

@@ -24,12 +24,12 @@
  * atomic read-modify-write so that the lock-free GUP-fast path can count pins
  * too; every other writer holds the PTE table's lock.
  *
- * Limits: a count never wraps. shadow_pte_pin() at SHADOW_PTE_COUNT_MAX fails
- * with -EOVERFLOW and leaves the entry alone; the caller fails the pin. An
- * unpin of a zero count fails with -ENOENT and changes nothing. Counts may
- * transiently over-count (only costs a needless copy at fork) but must never
- * under-count, so the helpers that move or merge entries add counts rather
- * than overwrite them.
+ * Limits: a count that reaches SHADOW_PTE_COUNT_MAX saturates: it sticks
+ * there, reads as pinned, and ignores later deltas until a zap that has
+ * detached every record of its slot resets it. The exact count lives in
+ * the pin records (see below), so a pin never fails for want of bits: a
+ * saturated entry may over-count (only costs a needless copy at fork) but
+ * never under-counts.
  *
  * Where the table hangs: struct ptdesc, word 4 (struct page's index)
  * -------------------------------------------------------------------
@@ -62,10 +62,8 @@
  *   table's PTL. Callers allocate with shadow_pte_table_alloc(GFP_KERNEL)
  *   before taking the PTL and retry, so nothing spins on GFP_ATOMIC; an
  *   allocation failure fails the operation and leaves nothing behind.
- * - Every writer other than GUP-fast holds the table's PTL. GUP-fast, which
- *   runs with IRQs off and no PTL, counts only through shadow_pte_pin_fast():
- *   it increments, then rechecks that the table is still attached, and
- *   backs out (to the slow path) if it was detached meanwhile.
+ * - Special bits are written under the table's PTL. Pin counts follow the
+ *   protocol in "The pin-count protocol" below.
  * - pagetable_pte_dtor() detaches the table and frees it through call_rcu().
  *   On x86 the destructor runs before the TLB flush, and with RCU table
  *   freeing before GUP-fast walkers are done with the page; they run with
@@ -77,9 +75,8 @@
  *   words 1 and 2 but not word 4.
  * - pgtable_trans_huge_deposit() detaches the table of a deposited PTE
  *   table: khugepaged deposits the live table it collapsed, whose entries
- *   describe PTEs that no longer exist.
- * - shadow_pte_free_if_empty() frees a table early when it holds neither
- *   pins nor special bits.
+ *   describe PTEs that no longer exist. Like the destructor it first
+ *   detaches every pin record still attached to the table.
  *
  * Kernel page tables (init_mm) never run the constructor: never use these
  * helpers on them.
@@ -94,9 +91,9 @@
  * "the pins counted in its PTE's entry" are the same number, and every
  * reader decides from the entry. GUP-fast counts too, but only when the
  * PTE table already has a shadow table and the folio's record, if any,
- * points at this PTE (shadow_pte_gup_fast_pin(), then a recheck of the
- * PTE and PMD as for the folio reference); otherwise it hands the page to
- * the slow path (event shadow_pte_gup_fast_fallback).
+ * is attached to this PTE (shadow_pte_gup_fast_pin(), which rechecks the
+ * PMD and PTE inside its critical section); otherwise it hands the page
+ * to the slow path (event shadow_pte_gup_fast_fallback).
  * Large folios keep their exact folio-wide _pincount, which stays the
  * authority for them, as for file, shmem, hugetlb and PMD/PUD-mapped pins:
  * none of those is counted here, and shadow_pte_tracks() says which is which.
@@ -113,6 +110,53 @@
  * API cannot say whether a pin was R/O or R/W: when an entry holds both,
  * an unpin takes the R/O count first, so the R/W count can only be over-
  * stated (the conservative direction), never the total.
+ *
+ * The pin-count protocol
+ * ----------------------
+ * Rule: the R/O (R/W) count of an entry is the sum of the R/O (R/W)
+ * contributions of the pin records attached to its slot, and it changes
+ * only by +/- deltas, applied under the bucket lock of the record that
+ * owns the delta, in the same critical section that changes the record.
+ * Nothing ever overwrites a count with a value. A record remembers what it
+ * contributed (ero/erw), so every detach, retarget or back-out removes
+ * exactly its own delta. A record is attached to at most one slot; a slot
+ * may hold several records' contributions, transiently (a GUP-fast pin of
+ * a page that its slot no longer maps, waiting for its write_protect_seq
+ * back-out) or until zap/mremap/the destructor detaches them.
+ *
+ * Writers, their context and locks (lock order: PTL -> bucket lock):
+ *   GUP slow path  PTL + bucket: attach or retarget the folio's record to
+ *                  this slot, +1.
+ *   GUP-fast       IRQs off + bucket, no PTL: +1, full barrier, recheck
+ *                  PMD, PTE and the table pointer; on a change, -1 and
+ *                  drop the record if it was new, before the unlock. Other
+ *                  bucket-lock holders never see the transient count.
+ *   unpin          any context, bucket (IRQ-safe): -1 from the record, and
+ *                  from its slot while its contribution exceeds its count.
+ *   folio_add_pin  any context, bucket: +1 (R/W) where the record is.
+ *   zap            PTL, after clearing the PTEs, full barrier, then for
+ *                  each slot whose counts read non-zero: bucket of the
+ *                  folio: detach its record (-contribution). If counts
+ *                  remain, scan every bucket for records attached to the
+ *                  slot and detach them; then reset a saturated count.
+ *   mremap         both PTLs, after moving the PTE, full barrier: bucket of
+ *                  the folio: retarget its record (-old, +new); records of
+ *                  other folios at the old slot are detached by a scan.
+ *   destructor,    the PTE table is unreachable: clear the table pointer,
+ *   deposit        full barrier; if any count reads non-zero, scan every
+ *                  bucket and detach records attached to the table.
+ * Why zap and mremap may skip a slot whose counts read zero: GUP-fast
+ * increments before it rechecks the PTE, zap/mremap clear the PTE before
+ * they read the counts, both with a full barrier in between. Either the
+ * walker's recheck sees the PTE gone and it backs out, or zap sees its
+ * count and takes the bucket lock, which the walker holds until it is
+ * done. Every other writer that can attach to the slot needs its PTL.
+ * A record attached to a slot whose PTE maps another page (possible only
+ * after GUP-fast's late back-out window) over-counts that slot until the
+ * record is unpinned or detached: safe. The destructor's scan makes sure
+ * that no record ever points at a freed table. Unpin never allocates,
+ * never sleeps and takes only the bucket lock; PREEMPT_RT, where that lock
+ * would sleep under GUP-fast's disabled IRQs, is excluded in Kconfig.
  *
  * The special bit
  * ---------------
@@ -242,23 +286,14 @@ void shadow_pte_fail_next_allocs(unsigned int n);
 
 struct shadow_pte_table *shadow_pte_attach(struct ptdesc *pt,
 					   struct shadow_pte_table **prealloc);
-bool shadow_pte_free_if_empty(struct ptdesc *pt);
 void __shadow_pte_table_dtor(struct ptdesc *pt);
 void __shadow_pte_table_deposit(struct ptdesc *pt);
 
 u32 shadow_pte_read(struct shadow_pte_table *t, unsigned int idx);
 int shadow_pte_pin(struct shadow_pte_table *t, unsigned int idx, bool write);
-int shadow_pte_pin_fast(struct ptdesc *pt, struct shadow_pte_table *t,
-			unsigned int idx, bool write);
 int shadow_pte_unpin(struct shadow_pte_table *t, unsigned int idx, bool write);
 int shadow_pte_set_special(struct shadow_pte_table *t, unsigned int idx);
 int shadow_pte_clear_special(struct shadow_pte_table *t, unsigned int idx);
-
-u32 shadow_pte_clear_entry(struct shadow_pte_table *t, unsigned int idx);
-int shadow_pte_move_entry(struct shadow_pte_table *dst, unsigned int didx,
-			  struct shadow_pte_table *src, unsigned int sidx);
-int shadow_pte_fork_entry(struct shadow_pte_table *dst, unsigned int didx,
-			  struct shadow_pte_table *src, unsigned int sidx);
 
 /* What shadow_pte_query() found at an address. */
 enum shadow_pte_where {
@@ -296,6 +331,9 @@ int __shadow_pte_move_prepare(struct ptdesc *new_pt,
 void __shadow_pte_move(struct ptdesc *old_pt, unsigned int oidx,
 		       struct ptdesc *new_pt, unsigned int nidx, pte_t pte);
 long shadow_pte_pin_count(struct folio *folio, u32 *ro, u32 *rw);
+long shadow_pte_nr_records(void);
+void __shadow_pte_check_fork(pte_t *ptep, struct folio *folio,
+			     struct page *page);
 
 /* Is @folio's FOLL_PIN state kept in shadow entries (order-0 anon)? */
 static __always_inline bool shadow_pte_tracks(const struct folio *folio)
@@ -312,25 +350,19 @@ static __always_inline u32 shadow_pte_entry(const pte_t *ptep)
 }
 
 /*
- * do_wp_page() on a page that is not PageAnonExclusive: a PTE whose entry
- * holds pins maps a page that is exclusive by construction, reuse it.
+ * fork is about to copy the page at @ptep because its entry says pinned:
+ * under CONFIG_DEBUG_SHADOW_PTE, check that the folio's record is the one
+ * attached there and that the page is exclusive and looks pinned.
  */
-static __always_inline bool shadow_pte_wp_reuse(const pte_t *ptep)
+static __always_inline void shadow_pte_check_fork(pte_t *ptep, struct folio *folio,
+						  struct page *page)
 {
-	if (likely(!shadow_pte_pinned(shadow_pte_entry(ptep))))
-		return false;
-	count_vm_event(SHADOW_PTE_WP_REUSE);
-	return true;
+	if (IS_ENABLED(CONFIG_DEBUG_SHADOW_PTE))
+		__shadow_pte_check_fork(ptep, folio, page);
 }
 
-int shadow_pte_gup_fast_pin(pte_t *ptep, struct folio *folio, bool write);
-void shadow_pte_gup_fast_unpin(struct folio *folio, bool write);
-
-/* GUP-fast handed a counted folio to the slow path. */
-static __always_inline void shadow_pte_gup_fast_fallback(void)
-{
-	count_vm_event(SHADOW_PTE_GUP_FAST_FALLBACK);
-}
+int shadow_pte_gup_fast_pin(pte_t *ptep, pte_t pte, pmd_t *pmdp, pmd_t pmd,
+			    struct folio *folio, bool write);
 
 /* A FOLL_PIN reference to @folio is being dropped: uncount it. */
 static __always_inline void shadow_pte_unpin_folio(struct folio *folio, int refs)
@@ -512,17 +544,17 @@ struct shadow_pte_prealloc { };
 
 static __always_inline bool shadow_pte_tracks(const struct folio *folio) { return false; }
 static __always_inline u32 shadow_pte_entry(const pte_t *ptep) { return 0; }
-static __always_inline bool shadow_pte_wp_reuse(const pte_t *ptep) { return false; }
 static __always_inline int shadow_pte_prealloc_fill(struct shadow_pte_prealloc *pa,
 						    bool pin) { return 0; }
 static __always_inline void shadow_pte_prealloc_free(struct shadow_pte_prealloc *pa) { }
 static __always_inline int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
 					      struct folio *folio, bool write,
 				     struct shadow_pte_prealloc *pa) { return 0; }
-static __always_inline int shadow_pte_gup_fast_pin(pte_t *ptep, struct folio *folio,
+static __always_inline int shadow_pte_gup_fast_pin(pte_t *ptep, pte_t pte, pmd_t *pmdp,
+						   pmd_t pmd, struct folio *folio,
 						   bool write) { return 0; }
-static __always_inline void shadow_pte_gup_fast_unpin(struct folio *folio, bool write) { }
-static __always_inline void shadow_pte_gup_fast_fallback(void) { }
+static __always_inline void shadow_pte_check_fork(pte_t *ptep, struct folio *folio,
+						  struct page *page) { }
 static __always_inline void shadow_pte_unpin_folio(struct folio *folio, int refs) { }
 static __always_inline void shadow_pte_add_pin(struct folio *folio) { }
 static __always_inline void shadow_pte_zap(pte_t *ptep, unsigned int nr,

@@ -128,11 +128,11 @@ static void test_mremap_moves_bit(void)
 }
 
 /* Shadow memory of a read-faulted range: one shadow table per PTE table. */
-static void test_zero_page_memory(long base)
+static void test_zero_page_memory(void)
 {
 	size_t len = ZERO_MIB << 20, off;
 	/* Tables of the cases before go through RCU first. */
-	long before = spte_settle_tables(base), after, want;
+	long before = spte_stable_tables(), after, want;
 	char *w = window(len);
 
 	for (off = 0; off < len; off += pagesize)
@@ -146,7 +146,7 @@ static void test_zero_page_memory(long base)
 			 ZERO_MIB, after - before, want);
 	munmap(w, len);
 	after = spte_settle_tables(before);
-	ksft_test_result(after == before,
+	ksft_test_result(after <= before,
 			 "zero-page memory: munmap frees them (%ld before, %ld after)\n",
 			 before, after);
 }
@@ -247,17 +247,17 @@ int main(void)
 	ksft_print_msg("scheme: %s\n", shadow ? "shadow PTEs with special bits" : "page bits");
 	ksft_set_plan(shadow ? 17 : 5);
 	if (shadow)
-		tables = spte_settle_tables(spte_vmstat("nr_shadow_pte_tables"));
+		tables = spte_stable_tables();
 	test_zero_page();
 	if (shadow) {
 		test_fork_copies_bit();
 		test_mremap_moves_bit();
-		test_zero_page_memory(tables);
+		test_zero_page_memory();
 	}
 	test_ro_pin_unshares();
 	if (shadow) {
 		now = spte_settle_tables(tables);
-		ksft_test_result(now == tables,
+		ksft_test_result(now <= tables,
 				 "all shadow tables gone again (%ld at start, %ld now)\n",
 				 tables, now);
 	}

@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+# shadow-pte/tools/testing/selftests/mm/shadow_pte_stress.c: the seeded race
+# stress. Kernel command line (set by scripts/stress.sh and scripts/test.sh):
+#   wb.stress_seconds=N   how long (default 60)
+#   wb.stress_seed=S      the seed (default: the program picks and prints one)
+#   wb.stress_faults=P    fault-injection percent for the shadow allocations
+#                         (default 0: off)
+# The CPU count was checked at boot (job "cpus"); the stress asks for 2.
+arg() { tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p" | tail -n 1; }
+secs=$(arg wb.stress_seconds)
+seed=$(arg wb.stress_seed)
+faults=$(arg wb.stress_faults)
+set -- -t "${secs:-60}" -c 2
+[ -n "$seed" ] && set -- "$@" -s "$seed"
+[ -n "$faults" ] && [ "$faults" != 0 ] && set -- "$@" -f "$faults"
+rc=0
+/selftests/shadow_pte_stress "$@" || rc=$?
+# kmemleak, where the kernel has it: a scan after the stress must find nothing.
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 6
+	echo scan >/sys/kernel/debug/kmemleak
+	leaks=$(grep -c '^unreferenced object' /sys/kernel/debug/kmemleak || true)
+	echo "# kmemleak: $leaks suspected leaks"
+	if [ "$leaks" != 0 ]; then
+		sed 's/^/# /' /sys/kernel/debug/kmemleak | head -n 60
+		rc=1
+	fi
+fi
+exit "$rc"
