@@ -84,7 +84,8 @@ grep -q '^@@@ DONE' "$OUTDIR/results.txt" || fail="${fail:-guest did not finish 
 pat='Oops|BUG:|kernel BUG|WARNING:|KASAN|UBSAN|Kernel panic|general protection fault|possible recursive locking|possible circular locking|suspicious RCU usage|lockdep|kmemleak: [0-9]+ new suspected|Call Trace:'
 if grep -Eq "$pat" "$OUTDIR/console.log"; then
 	echo "$K: kernel reported a problem on the console:" >&2
-	grep -En -B2 -A25 "$pat" "$OUTDIR/console.log" | head -n 80 >&2
+	# (|| true: head closing the pipe early must not end this script)
+	grep -En -B2 -A25 "$pat" "$OUTDIR/console.log" | head -n 80 >&2 || true
 	echo "kernel-report" >"$OUTDIR/status"
 	exit 2
 fi

@@ -529,6 +529,7 @@ static int op_pages(struct thr *t, bool zap)
 static int op_mprotect(struct thr *t)
 {
 	unsigned long n = 1 + below(t, 32), pg, i;
+	unsigned long long off;
 	struct arena *a;
 	char *p;
 	int ret;
@@ -539,14 +540,21 @@ static int op_mprotect(struct thr *t)
 	pg = below(t, cfg.npages - n + 1);
 	n = claim_range(a, pg, n, true);
 	p = a->base + pg * cfg.pagesize;
-	/* Populated (claimed: nobody zaps them), so the R/O pin below never meets the zero page. */
+	/* Populated (claimed: nobody zaps them) before they turn read-only. */
 	for (i = 0; i < n; i++)
 		__atomic_store_n((uint64_t *)(p + i * cfg.pagesize), rnd(t), __ATOMIC_RELAXED);
 	if (n && mprotect(p, n * cfg.pagesize, PROT_READ)) {
 		ret = -errno;
 	} else if (n) {
-		if (cfg.enabled[OP_GUPFAST] && (rnd(t) & 1))
-			gup_pin(p, n, false, PIN_FAST_BENCHMARK, n);
+		/*
+		 * An R/O pin of the read-only range: an O_DIRECT write from it
+		 * (a gup_test R/O pin would WARN in gup_test if a page were
+		 * the shared zero page; these are populated, but KSM may merge
+		 * them into it).
+		 */
+		off = cfg.dio_lbs * below(t, cfg.dio_size / cfg.dio_lbs - 8);
+		if (cfg.dio_fd >= 0 && (rnd(t) & 1))
+			pwrite(cfg.dio_fd, p, cfg.pagesize, off);
 		else
 			usleep(below(t, 200));
 		for (i = 0; i < 3 && mprotect(p, n * cfg.pagesize, PROT_READ | PROT_WRITE); i++)
@@ -675,7 +683,7 @@ static int op_thp(struct thr *t)
 		thp.broken = i == 3;
 	}
 	if (cfg.enabled[OP_GUPFAST] && (rnd(t) & 1))
-		gup_pin(thp.addr + (k & ~15UL) * cfg.pagesize, 16, rnd(t) & 1,
+		gup_pin(thp.addr + (k & ~15UL) * cfg.pagesize, 16, true,
 			PIN_FAST_BENCHMARK, 1 + below(t, 16));
 	if (fd >= 0) {
 		uring_unregister(fd);
