@@ -81,7 +81,10 @@ case $rc in
 *) fail="qemu failed with status $rc: $(tail -n 3 "$OUTDIR/qemu.log")" ;;
 esac
 grep -q '^@@@ DONE' "$OUTDIR/results.txt" || fail="${fail:-guest did not finish its job list}"
-pat='Oops|BUG:|kernel BUG|WARNING:|KASAN|UBSAN|Kernel panic|general protection fault|possible recursive locking|possible circular locking|suspicious RCU usage|lockdep|kmemleak: [0-9]+ new suspected|Call Trace:'
+# Not a bare "lockdep": a lockdep kernel prints "RCU lockdep checking is
+# enabled" at every boot; its reports say "WARNING: possible ...",
+# "INFO: lockdep is turned off" or "DEBUG_LOCKS_WARN_ON".
+pat='Oops|BUG:|kernel BUG|WARNING:|KASAN|UBSAN|Kernel panic|general protection fault|possible recursive locking|possible circular locking|suspicious RCU usage|INFO: lockdep|DEBUG_LOCKS_WARN_ON|kmemleak: [0-9]+ new suspected|Call Trace:'
 if grep -Eq "$pat" "$OUTDIR/console.log"; then
 	echo "$K: kernel reported a problem on the console:" >&2
 	# (|| true: head closing the pipe early must not end this script)
