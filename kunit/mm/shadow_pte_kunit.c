@@ -913,6 +913,40 @@ static void spte_saturated_entry_never_under_counts(struct kunit *test)
 	spte_done(test, addr);
 }
 
+/*
+ * Review finding 8: a page pinned more often than a 15-bit entry counts.
+ * Mainline accepts about two million pins of one small folio; every one of
+ * these must succeed, and the entry must read pinned until the last unpin.
+ */
+static void spte_pin_beyond_entry_limit(struct kunit *test)
+{
+	unsigned long addr = spte_map(test);
+	unsigned int pinned = 0, n = SHADOW_PTE_COUNT_MAX + 2;
+	struct page *page = NULL, *first = NULL;
+	long ret = 1;
+
+	spte_touch(test, addr);
+	mmap_read_lock(current->mm);
+	while (pinned < n && ret == 1) {
+		ret = pin_user_pages(addr, 1, FOLL_WRITE, &page);
+		if (ret != 1)
+			break;
+		first = page;
+		pinned++;
+	}
+	mmap_read_unlock(current->mm);
+	KUNIT_EXPECT_EQ(test, ret, 1L);
+	KUNIT_EXPECT_EQ(test, pinned, n);
+	KUNIT_EXPECT_TRUE(test, shadow_pte_pinned(spte_entry_of(test, addr)));
+	for (; pinned; pinned--) {
+		if (pinned == 1)
+			KUNIT_EXPECT_TRUE(test, shadow_pte_pinned(spte_entry_of(test, addr)));
+		unpin_user_page(first);
+	}
+	KUNIT_EXPECT_FALSE(test, first && folio_maybe_dma_pinned(page_folio(first)));
+	spte_done(test, addr);
+}
+
 static void spte_folio_add_pin_is_counted(struct kunit *test)
 {
 	unsigned long addr = spte_map(test);
@@ -1068,6 +1102,7 @@ static struct kunit_case shadow_pte_table_cases[] = {
 	KUNIT_CASE(spte_gup_fast_back_out_is_exact),
 	KUNIT_CASE(spte_gup_fast_back_out_after_zap),
 	KUNIT_CASE_SLOW(spte_saturated_entry_never_under_counts),
+	KUNIT_CASE_SLOW(spte_pin_beyond_entry_limit),
 	KUNIT_CASE(spte_folio_add_pin_is_counted),
 	KUNIT_CASE(spte_gup_alloc_failure_fails_pin),
 	KUNIT_CASE(spte_zero_page_is_special),
