@@ -69,7 +69,7 @@ roundtrip: assemble
 test:
 	@bash $(S)/test.sh
 
-## make stress      debug shadow kernel (KASAN, lockdep, kmemleak, fault injection,
+## make stress       debug shadow kernel (KASAN, lockdep, kmemleak, fault injection,
 ##                   panic_on_warn, 2 CPUs): the seeded race stress, then every
 ##                   shadow-PTE and mm selftest. DURATION= (s, 600) SEED= FAULTS= (%, 2)
 stress:
