@@ -215,12 +215,13 @@ struct shadow_pte_table *shadow_pte_attach(struct ptdesc *pt,
 }
 EXPORT_SYMBOL_GPL(shadow_pte_attach);
 
-/* Does any entry of @t hold a pin count? */
-static bool spte_table_has_pins(struct shadow_pte_table *t)
+/* Does any entry in [@lo, @hi) of @t hold a pin count? */
+static bool spte_range_has_pins(struct shadow_pte_table *t, unsigned int lo,
+				unsigned int hi)
 {
 	unsigned int i;
 
-	for (i = 0; i < PTRS_PER_PTE; i++)
+	for (i = lo; i < hi; i++)
 		if (shadow_pte_pinned(atomic_read(&t->ent[i])))
 			return true;
 	return false;
@@ -249,7 +250,7 @@ static void spte_table_release(struct ptdesc *pt)
 	 * for its bucket lock.
 	 */
 	smp_mb();
-	if (spte_table_has_pins(t))
+	if (spte_range_has_pins(t, 0, PTRS_PER_PTE))
 		spte_detach_scan(pt, NULL, 0, PTRS_PER_PTE);
 	spte_debug_table_free(pt);
 	shadow_pte_table_free_rcu(t);
@@ -944,17 +945,6 @@ void __shadow_pte_add_pin(struct folio *folio)
 	spin_unlock_irqrestore(&b->lock, flags);
 }
 EXPORT_SYMBOL_GPL(__shadow_pte_add_pin);
-
-static bool spte_range_has_pins(struct shadow_pte_table *t, unsigned int lo,
-				unsigned int hi)
-{
-	unsigned int i;
-
-	for (i = lo; i < hi; i++)
-		if (shadow_pte_pinned(atomic_read(&t->ent[i])))
-			return true;
-	return false;
-}
 
 /*
  * Detach @folio's record if it is attached to a slot in [@lo, @hi) of @pt,
