@@ -34,6 +34,11 @@ if [ "${ICOUNT:-0}" = 1 ]; then
 	# shellcheck disable=SC2054
 	q+=(-accel tcg -cpu qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt -icount shift=0,sleep=off)
 	method="TCG icount shift=0,sleep=off"
+	# qemu64 is not Intel and has no invariant TSC: with more than one
+	# socket Linux marks the TSC unsynchronized and falls back to jiffies
+	# (4 ms steps). Under icount every vCPU's TSC follows the one
+	# instruction clock, so it is reliable.
+	APPEND="tsc=reliable ${APPEND:-}"
 elif [ "${KVM:-1}" = 1 ] && kvm_works "$img"; then
 	q+=(-accel kvm -cpu host)
 	method="KVM -cpu host"
