@@ -206,7 +206,11 @@ def main():
                'assembled tree with CONFIG_SHADOW_PTE=n; all tinyconfig + '
                'configs/guest.config; the exact .config files are ' +
                ', '.join(f'{k}/config' for k in kernels))
-    out.append('- guest: 2 vCPUs, 2 GiB; every benchmark runs under `perf stat -x,` '
+    smp = os.environ.get('WB_REPORT_SMP', '?')
+    out.append(f'- guest: {smp} vCPU(s) (`-smp {smp},sockets={smp}`; under icount QEMU runs all '
+               'vCPUs in one host thread, so a second vCPU would add interleaving, not '
+               'parallelism, and make jobs whose children may run on either vCPU bimodal), '
+               '2 GiB; every benchmark runs under `perf stat -x,` '
                '(software events); anonymous areas use MADV_NOHUGEPAGE')
     sizes = {k: meta['kernels'][k]['vmlinux_size'] for k in kernels}
     osizes = {k: meta['kernels'][k]['vmlinux_o_size'] for k in kernels}

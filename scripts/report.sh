@@ -31,13 +31,20 @@ jobs=$(find "$TOP/benchmarks/jobs" -name 'bench_*.sh' -printf '%f\n' 2>/dev/null
 [ -n "$jobs" ] || die "benchmarks/jobs/ holds no bench_*.sh job"
 note "report: $(echo "$jobs" | tr ',' '\n' | wc -l) benchmark jobs, ${REPS:-5} runs each, sizes ${SIZE_MIB:-64}/${BIG_MIB:-256} MiB"
 if kvm_works "$(kernel_out baseline)/arch/x86/boot/bzImage"; then icount=0; else icount=1; fi
+# CPUs per guest (SMP=N overrides). Under icount QEMU runs every vCPU in one
+# host thread, so a second vCPU adds interleaving, not parallelism: a job
+# whose children may land on either vCPU (anon_cow) then measures 1x or 2x
+# its work from run to run. The icount report uses one vCPU; KVM two.
+smp=${SMP:-$((icount ? 1 : 2))}
+[[ $smp =~ ^[1-9][0-9]*$ ]] || die "SMP='$smp': a number of CPUs"
+export WB_REPORT_SMP=$smp
 rm -rf "$R.tmp"
 mkdir -p "$R.tmp"
 # report column -> kernel build
 build_of() { if [ "$1" = shadow ]; then echo shadow-bench; else echo "$1"; fi; }
 cols=(baseline shadow shadow-special shadow-off)
 for k in "${cols[@]}"; do
-	ICOUNT=$icount APPEND="wb.reps=${REPS:-5} wb.size=${SIZE_MIB:-64} wb.bigsize=${BIG_MIB:-256}" \
+	SMP=$smp ICOUNT=$icount APPEND="wb.reps=${REPS:-5} wb.size=${SIZE_MIB:-64} wb.bigsize=${BIG_MIB:-256}" \
 		step "bench-$k" bash "$TOP/scripts/run-guest.sh" "$(build_of "$k")" "$jobs" "$R.tmp/$k" ||
 		die "benchmark run on $k failed: $(cat "$R.tmp/$k/status" 2>/dev/null) (console: $R.tmp/$k/console.log)"
 done
