@@ -20,9 +20,13 @@
  *                        + shadow_pte_gup_fast_pin) minus shadow_pte_unpin;
  *                        deltas; every scenario pins each page once, so
  *                        that equals the records
- *   pin_record_bytes     pin_records x /sys/kernel/slab/shadow_pte_pin/object_size
- *                        (pin_cache_merged=1: SLUB merged that cache with
- *                        another one, so /proc/slabinfo cannot show it apart)
+ *   pin_record_bytes     pin_records x /sys/kernel/slab/shadow_pte_record/object_size
+ *                        (shadow_pte_pin on older series; pin_cache_merged=1:
+ *                        SLUB merged that cache with another one, so
+ *                        /proc/slabinfo cannot show it apart)
+ *   record_hash_bytes    size of the pin record hash (debugfs
+ *                        shadow_pte/record_hash_bytes): allocated once, at
+ *                        the first counted pin, sized to RAM; 0 where absent
  *   shadow_bytes         shadow_table_bytes + pin_record_bytes
  *   pagetable_bytes      /proc/meminfo PageTables delta
  *   vmpte_bytes          /proc/self/status VmPTE delta (this process's page tables)
@@ -115,14 +119,20 @@ static void run(size_t len, const char *mname)
 	enum pin_mode m = pin_mode_of(mname);
 	long long tsz = nonneg(slab_attr("shadow_pte_table", "object_size"));
 	long long tslab = nonneg(slab_attr("shadow_pte_table", "slab_size"));
-	long long psz = nonneg(slab_attr("shadow_pte_pin", "object_size"));
-	long long tables, pins;
+	const char *pcache = slab_attr("shadow_pte_record", "object_size") > 0 ?
+			     "shadow_pte_record" : "shadow_pte_pin";
+	long long psz = nonneg(slab_attr(pcache, "object_size"));
+	long long hash = -1, tables, pins;
 	struct snap a, b;
 	struct stat st;
-	int merged = !lstat("/sys/kernel/slab/shadow_pte_pin", &st) && S_ISLNK(st.st_mode);
+	char path[64];
+	int merged;
+	FILE *f;
 	char *p;
 	int ring;
 
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s", pcache);
+	merged = !lstat(path, &st) && S_ISLNK(st.st_mode);
 	settle();
 	take(&a);
 	p = bench_map_anon(len);
@@ -134,15 +144,21 @@ static void run(size_t len, const char *mname)
 	}
 	ring = bench_pin(p, len, m);
 	take(&b);
+	f = fopen("/sys/kernel/debug/shadow_pte/record_hash_bytes", "r");
+	if (f) {
+		if (fscanf(f, "%lld", &hash) != 1)
+			hash = -1;
+		fclose(f);
+	}
 	tables = delta(b.tables, a.tables);
 	pins = pin_records(&a, &b);
 	printf("RESULT mem_%s size_mib=%zu pinned=%zu shadow_tables=%lld shadow_table_bytes=%lld "
 	       "shadow_slab_bytes=%lld pin_records=%lld pin_record_bytes=%lld shadow_bytes=%lld "
 	       "pagetable_bytes=%lld vmpte_bytes=%lld sunreclaim_bytes=%lld rss_bytes=%lld "
-	       "pin_cache_merged=%d\n",
+	       "record_hash_bytes=%lld pin_cache_merged=%d\n",
 	       mname, len / MIB, pin_pages(m, len), tables, tables * tsz, tables * tslab, pins,
 	       pins * psz, tables * tsz + pins * psz, delta(b.pt, a.pt), delta(b.vmpte, a.vmpte),
-	       delta(b.sunr, a.sunr), delta(b.rss, a.rss), merged);
+	       delta(b.sunr, a.sunr), delta(b.rss, a.rss), nonneg(hash), merged);
 	fflush(stdout);
 	bench_unpin(ring);
 	munmap(p, len);

@@ -34,13 +34,20 @@ import sys
 KERNELS = ('baseline', 'shadow', 'shadow-special', 'shadow-off')
 # Metrics that are a cost per operation: the headline ratios and ratios.svg.
 TIME_KEYS = ('ns_per_fault', 'ns_fork', 'ns_munmap', 'ns_mremap',
-             'get_ns_per_page', 'put_ns_per_page')
+             'get_ns_per_page', 'put_ns_per_page', 'ns_per_pin')
 MEM_KEYS = ('pinned', 'shadow_tables', 'shadow_table_bytes', 'pin_records',
             'pin_record_bytes', 'shadow_bytes', 'pagetable_bytes', 'vmpte_bytes',
             'sunreclaim_bytes', 'rss_bytes')
 MEM_SCENARIOS = ('none', 'sparse', 'dense', 'zero')
 # Parameters echoed by the benchmarks: in raw.csv/raw.json, not in the tables.
-PARAM_KEYS = ('size_mib', 'pages', 'children', 'pmd_congruent', 'pin_cache_merged')
+PARAM_KEYS = ('size_mib', 'pages', 'children', 'pmd_congruent', 'pin_cache_merged',
+              'held', 'threads', 'cpus')
+# Nothing-pinned figures that must stay within 0.5% of baseline (issue 13).
+NOPIN_METRICS = ('fault_anon.ns_per_fault', 'fault_file_cow.ns_per_fault',
+                 'fault_wp_copy.ns_per_fault', 'fault_wp_reuse.ns_per_fault',
+                 'fault_zero.ns_per_fault', 'anon_cow.ns_per_fault', 'fork_none.ns_fork',
+                 'munmap_none.ns_munmap', 'gup_gup_fast.get_ns_per_page',
+                 'gup_gup_fast.put_ns_per_page')
 
 
 def parse(path, kernel):
@@ -126,6 +133,91 @@ def plot(d, name, data_lines, script):
     return f'{name}.svg'
 
 
+def goals(summary, med):
+    """The pin-cost goals of issue 13, each with its figure and verdict."""
+    def ratio(metric, k='shadow'):
+        b, v = med(metric, 'baseline'), med(metric, k)
+        return v / b if b and v is not None else None
+
+    rows = []
+
+    def goal(what, value, target, ok, how):
+        if value is None:
+            rows.append(f'| {what} | not measured | {target} | - | {how} |')
+        else:
+            rows.append(f'| {what} | {value} | {target} | {"yes" if ok else "**no**"} | {how} |')
+
+    for m, lim, name in (('gup_pin_fast.get_ns_per_page', 1.25, 'pin_user_pages_fast'),
+                         ('gup_pin_longterm.get_ns_per_page', 1.25, 'pin_user_pages(FOLL_LONGTERM)'),
+                         ('gup_pin_fast.put_ns_per_page', 1.5, 'unpin (after pin_user_pages_fast)'),
+                         ('gup_pin_longterm.put_ns_per_page', 1.5, 'unpin (after long-term pins)')):
+        r = ratio(m)
+        goal(name + ', per page', r and f'{r:.3f}x', f'<= {lim}x', r is not None and r <= lim,
+             f'{m}, shadow/baseline')
+    for mode in ('fast', 'longterm'):
+        for key in ('get_ns_per_page', 'put_ns_per_page'):
+            vals = {}
+            for job in summary:
+                for metric, s in summary[job].items():
+                    mm = re.match(rf'^pinscale_{mode}_(\S+)\.{key}$', metric)
+                    if mm and 'shadow' in s:
+                        vals[mm.group(1)] = s['shadow']['median']
+            if not vals:
+                goal(f'flat with scale: {mode} {key}', None, 'max/min <= 1.10', False,
+                     'pin_scale')
+                continue
+            spread = max(vals.values()) / min(vals.values())
+            ratios = [f'{h}: {fmt(v)}' + (f' ({ratio(f"pinscale_{mode}_{h}.{key}"):.2f}x)'
+                                          if ratio(f'pinscale_{mode}_{h}.{key}') else '')
+                      for h, v in vals.items()]
+            goal(f'flat with scale: {mode} {key}, held ' + ', '.join(vals),
+                 f'{spread:.3f} (' + '; '.join(ratios) + ')', 'max/min <= 1.10',
+                 spread <= 1.10, 'pin_scale, shadow medians (shadow/baseline)')
+    threads = sorted({int(mm.group(1)) for job in summary for metric in summary[job]
+                      for mm in [re.match(r'^pinthreads_(\d+)\.ns_per_pin$', metric)] if mm})
+    if len(threads) >= 2:
+        r1 = ratio(f'pinthreads_{threads[0]}.ns_per_pin')
+        rn = ratio(f'pinthreads_{threads[-1]}.ns_per_pin')
+        goal(f'{threads[-1]} threads vs 1 (shadow/baseline per pin)',
+             r1 and rn and f'{rn:.3f}x vs {r1:.3f}x',
+             'no worse than 1 thread (+1%)', bool(r1 and rn and rn <= r1 * 1.01),
+             f'pin_threads on a {threads[-1]}-vCPU guest')
+    else:
+        goal('several threads vs 1', None, 'no worse than 1 thread', False,
+             'pin_threads (multi-CPU boot)')
+    pinned, rec = med('mem_dense.pinned', 'shadow'), med('mem_dense.pin_record_bytes', 'shadow')
+    hsh = med('mem_dense.record_hash_bytes', 'shadow')
+    if pinned and rec is not None:
+        per = rec / pinned
+        goal('memory per pinned page (records)',
+             f'{per:.1f} B' + (f' + record hash {fmt(hsh)} B once '
+                               f'({hsh / pinned:.1f} B per page at {int(pinned)} pinned)'
+                               if hsh else ''),
+             '<= 16 B', per <= 16, 'mem_dense: pin_record_bytes / pinned')
+    for m, lim in (('mremap_sparse.ns_mremap', 1.5), ('mremap_dense.ns_mremap', 1.5),
+                   ('munmap_dense.ns_munmap', 1.15)):
+        r = ratio(m)
+        goal(m.split('.')[0] + ' (pinned)', r and f'{r:.3f}x', f'<= {lim}x',
+             r is not None and r <= lim, m)
+    worst = [(m, ratio(m)) for m in NOPIN_METRICS if ratio(m) is not None]
+    if worst:
+        m, r = max(worst, key=lambda x: abs(x[1] - 1))
+        goal('nothing pinned: faults, fork, munmap, GUP', f'worst {m} {r:.4f}x', 'within 0.5%',
+             abs(r - 1) <= 0.005, ', '.join(x[0] for x in worst))
+    r = ratio('mremap_none.ns_mremap')
+    goal('nothing pinned: mremap', r and f'{r:.4f}x', '<= 1.081x (may only improve)',
+         r is not None and r <= 1.0815, 'mremap_none.ns_mremap')
+    return ['', '## Pin cost goals (issue 13)', '',
+            'Each goal with the figure this run measured (medians; shadow = the bench '
+            'kernel) and whether it is met. Scale: pin and unpin of a further range '
+            'while 1 Ki, 64 Ki and 1 Mi other pages are held pinned (io_uring fixed '
+            'buffers). Threads: an own boot with '
+            f'{os.environ.get("WB_REPORT_SMP_CPUS", "N")} vCPUs, each thread pinning its '
+            'own buffer; under icount the elapsed time counts every vCPU\'s instructions, '
+            'so per-pin cost stays flat when nothing is contended.', '',
+            '| goal | measured | target | met | source |', '|---|---|---|---|---|'] + rows
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -136,6 +228,11 @@ def main():
         r, failed = parse(os.path.join(d, k, 'results.txt'), k)
         rows += r
         failures += [f'{k}: {x}' for x in failed]
+        # make report's multi-CPU boot (smp_pin_threads), where it ran.
+        if os.path.exists(os.path.join(d, k, 'smp', 'results.txt')):
+            r, failed = parse(os.path.join(d, k, 'smp', 'results.txt'), k)
+            rows += r
+            failures += [f'{k} (multi-CPU boot): {x}' for x in failed]
     if not rows:
         sys.exit('report.py: no benchmark results in ' + d)
     if 'baseline' not in kernels:
@@ -210,7 +307,8 @@ def main():
     out.append(f'- guest: {smp} vCPU(s) (`-smp {smp},sockets={smp}`; under icount QEMU runs all '
                'vCPUs in one host thread, so a second vCPU would add interleaving, not '
                'parallelism, and make jobs whose children may run on either vCPU bimodal), '
-               '2 GiB; every benchmark runs under `perf stat -x,` '
+               f'{os.environ.get("WB_REPORT_MEM", "2G")}B of memory (pin_scale holds up to 4 GiB '
+               'pinned); every benchmark runs under `perf stat -x,` '
                '(software events); anonymous areas use MADV_NOHUGEPAGE')
     sizes = {k: meta['kernels'][k]['vmlinux_size'] for k in kernels}
     osizes = {k: meta['kernels'][k]['vmlinux_o_size'] for k in kernels}
@@ -268,7 +366,9 @@ def main():
                 'the zero page. All figures are counter deltas (medians): shadow tables = '
                 'vmstat nr_shadow_pte_tables x the shadow_pte_table slab object size; pin '
                 'records = live records from the vmstat pin/unpin counters x the '
-                'shadow_pte_pin object size; page tables = /proc/meminfo PageTables; '
+                'shadow_pte_record object size (plus, not in the table, the record hash: '
+                'allocated once at the first counted pin, see "Pin cost goals"); page '
+                'tables = /proc/meminfo PageTables; '
                 'SUnreclaim = all unreclaimable slab (noisy); RSS = the process\'s VmRSS. '
                 'The baseline has no shadow counters: 0 there.', '',
                 '| scenario | kernel | pinned pages | shadow tables | shadow table bytes | '
@@ -281,6 +381,8 @@ def main():
             out.append(f'| {scen} | {k} | {int(pinned)} | {int(tables)} | {int(tbytes)} | '
                        f'{int(precs)} | {int(pbytes)} | {int(sbytes)} | {int(ptb)} | {rel} | '
                        f'{int(sunr)} | {int(rss)} |')
+
+    out += goals(summary, med)
 
     # Sizes.
     out += ['', '## Kernel image sizes', '',

@@ -74,7 +74,7 @@ for f in "$TOP"/benchmarks/*.c; do
 	[ -f "$f" ] || continue
 	b=$(basename "$f" .c)
 	[ "$U/bench/$b" -nt "$f" ] && [ "$U/bench/$b" -nt "$TOP/benchmarks/bench.h" ] && continue
-	gcc -static -O2 -Wall -Wextra -Werror -isystem "$U/khdr/include" -I"$src" -o "$U/bench/$b" "$f"
+	gcc -static -O2 -pthread -Wall -Wextra -Werror -isystem "$U/khdr/include" -I"$src" -o "$U/bench/$b" "$f"
 done
 
 # 5. initramfs (uncompressed newc cpio).

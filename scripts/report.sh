@@ -43,10 +43,24 @@ mkdir -p "$R.tmp"
 # report column -> kernel build
 build_of() { if [ "$1" = shadow ]; then echo shadow-bench; else echo "$1"; fi; }
 cols=(baseline shadow shadow-special shadow-off)
+# 6 GiB: pin_scale holds up to 1 Mi pages (4 GiB) pinned while it measures.
+mem=${MEM:-6G}
+export WB_REPORT_MEM=$mem
 for k in "${cols[@]}"; do
-	SMP=$smp ICOUNT=$icount APPEND="wb.reps=${REPS:-5} wb.size=${SIZE_MIB:-64} wb.bigsize=${BIG_MIB:-256}" \
+	MEM=$mem SMP=$smp ICOUNT=$icount APPEND="wb.reps=${REPS:-5} wb.size=${SIZE_MIB:-64} wb.bigsize=${BIG_MIB:-256}" \
 		step "bench-$k" bash "$TOP/scripts/run-guest.sh" "$(build_of "$k")" "$jobs" "$R.tmp/$k" ||
 		die "benchmark run on $k failed: $(cat "$R.tmp/$k/status" 2>/dev/null) (console: $R.tmp/$k/console.log)"
+done
+# Pins from several CPUs at once: its own boot with SMP_CPUS vCPUs (default
+# 4), baseline and shadow only; benchmarks/jobs/smp_pin_threads.sh.
+smp_cpus=${SMP_CPUS:-4}
+[[ $smp_cpus =~ ^[1-9][0-9]*$ ]] || die "SMP_CPUS='$smp_cpus': a number of CPUs"
+export WB_REPORT_SMP_CPUS=$smp_cpus
+for k in baseline shadow; do
+	SMP=$smp_cpus ICOUNT=$icount APPEND="wb.reps=${REPS:-5} wb.size=${SIZE_MIB:-64}" \
+		step "bench-$k-smp$smp_cpus" bash "$TOP/scripts/run-guest.sh" "$(build_of "$k")" \
+		smp_pin_threads "$R.tmp/$k/smp" ||
+		die "multi-CPU benchmark run on $k failed: $(cat "$R.tmp/$k/smp/status" 2>/dev/null) (console: $R.tmp/$k/smp/console.log)"
 done
 for k in "${cols[@]}"; do
 	o=$(kernel_out "$(build_of "$k")")

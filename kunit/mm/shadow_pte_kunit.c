@@ -11,7 +11,9 @@
 #include <linux/pgalloc.h>
 #include <linux/rcupdate.h>
 #include <linux/shadow_pte.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/vmstat.h>
 #include <asm/pgalloc.h>
 
 static struct shadow_pte_table *alloc_table(struct kunit *test)
@@ -875,6 +877,57 @@ static void spte_gup_fast_back_out_after_zap(struct kunit *test)
 	folio_put(folio);
 }
 
+static unsigned long spte_event(enum vm_event_item item)
+{
+	unsigned long *ev = kcalloc(NR_VM_EVENT_ITEMS, sizeof(*ev), GFP_KERNEL);
+	unsigned long v = 0;
+
+	if (ev) {
+		all_vm_events(ev);
+		v = ev[item];
+		kfree(ev);
+	}
+	return v;
+}
+
+/*
+ * A record per pinned page, each attached to its own slot; munmap detaches
+ * them all while it clears the PTEs, so the PTE table is released with no
+ * record attached and without the whole-hash scan; unpin then frees them.
+ */
+static void spte_records_detached_by_zap_without_scan(struct kunit *test)
+{
+	long records = shadow_pte_nr_records(), before = shadow_pte_nr_tables();
+	unsigned long scans = spte_event(SHADOW_PTE_DETACH_SCAN);
+	unsigned long addr = spte_map(test), off;
+	struct page *pages[SPTE_MAP_LEN / PAGE_SIZE];
+	unsigned int i, n = 0;
+	u32 ro, rw;
+
+	for (off = 0; off < SPTE_MAP_LEN; off += PAGE_SIZE) {
+		spte_touch(test, addr + off);
+		pages[n] = spte_gup_pin(test, addr + off, FOLL_WRITE, 1);
+		KUNIT_ASSERT_NOT_NULL(test, pages[n]);
+		n++;
+	}
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_records(), records + n);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr + i * PAGE_SIZE),
+				1U << SHADOW_PTE_RW_SHIFT);
+		KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(page_folio(pages[i]), &ro, &rw), 1L);
+	}
+	KUNIT_ASSERT_EQ(test, vm_munmap(addr, SPTE_MAP_LEN), 0);
+	spte_drain();
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), before);
+	KUNIT_EXPECT_EQ(test, spte_event(SHADOW_PTE_DETACH_SCAN), scans);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(page_folio(pages[i]), &ro, &rw), 0L);
+		KUNIT_EXPECT_EQ(test, rw, 1U);
+		unpin_user_page(pages[i]);
+	}
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_records(), records);
+}
+
 /*
  * Finding 8: a page pinned more often than an entry can count. The entry
  * saturates and stays "pinned" until the record's exact count drains; the
@@ -1101,6 +1154,7 @@ static struct kunit_case shadow_pte_table_cases[] = {
 	KUNIT_CASE(spte_gup_fast_counts_where_shadow_exists),
 	KUNIT_CASE(spte_gup_fast_back_out_is_exact),
 	KUNIT_CASE(spte_gup_fast_back_out_after_zap),
+	KUNIT_CASE(spte_records_detached_by_zap_without_scan),
 	KUNIT_CASE_SLOW(spte_saturated_entry_never_under_counts),
 	KUNIT_CASE_SLOW(spte_pin_beyond_entry_limit),
 	KUNIT_CASE(spte_folio_add_pin_is_counted),

@@ -3,6 +3,7 @@
  * Shadow PTEs: entry operations, shadow-table lifetime and introspection.
  * See include/linux/shadow_pte.h for the design and the entry format.
  */
+#include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
 #include <linux/export.h>
 #include <linux/fault-inject.h>
@@ -10,7 +11,11 @@
 #include <linux/hugetlb.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
+#include <linux/lockdep.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/ptrace.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
@@ -19,9 +24,12 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vmstat.h>
+/* After the headers it needs but does not include (cpu_relax()). */
+#include <linux/bit_spinlock.h>
 
 static struct kmem_cache *shadow_pte_cache __ro_after_init;
-static atomic_long_t shadow_pte_tables = ATOMIC_LONG_INIT(0);
+/* Live shadow tables, per CPU: nothing global is written on a fault. */
+static DEFINE_PER_CPU(long, spte_nr_tables);
 static atomic_long_t shadow_pte_alloc_fails = ATOMIC_LONG_INIT(0);
 /* Fault injection: the next this many allocations fail. */
 static atomic_t shadow_pte_fail_next = ATOMIC_INIT(0);
@@ -52,41 +60,72 @@ static_assert(sizeof_field(struct ptdesc, pt_shadow) == sizeof_field(struct page
 
 /*
  * Pin records: one per counted folio (see "Which pins are counted" in the
- * header), hashed by folio. The bucket lock is taken with IRQs off, as
- * unpin runs in any context; it nests inside the PTL, never around it.
+ * header), 32 bytes, in a hash keyed by the folio. The counts are exact;
+ * an attached record contributes all of them to its entry (a saturated
+ * entry ignores deltas, see spte_count_apply()), a detached one nothing.
  */
-struct shadow_pte_pin {
-	struct hlist_node node;
+#define SPTE_IDX_BITS		10
+#define SPTE_RO_MAX		((1U << (32 - SPTE_IDX_BITS)) - 1)
+
+struct shadow_pte_record {
+	struct shadow_pte_record *next;	/* bucket chain */
 	struct folio *folio;
-	struct ptdesc *pt;	/* the PTE table; NULL once detached */
-	unsigned int idx;	/* the PTE's index in it */
-	unsigned int ro, rw;	/* outstanding pins, exact */
-	unsigned int ero, erw;	/* how many of them the attached entry holds */
+	struct ptdesc *pt;		/* the PTE table; NULL once detached */
+	unsigned int idx : SPTE_IDX_BITS;	/* the PTE's index in it */
+	unsigned int ro : 32 - SPTE_IDX_BITS;	/* outstanding R/O pins */
+	unsigned int rw;			/* outstanding R/W pins */
 };
 
-#define SPTE_PIN_HASH_BITS	10
+static_assert(sizeof(struct shadow_pte_record) == 4 * sizeof(void *));
+static_assert(PTRS_PER_PTE <= 1U << SPTE_IDX_BITS);
+/* A small folio holds fewer pins than this (refcount / GUP_PIN_COUNTING_BIAS). */
+static_assert(INT_MAX / GUP_PIN_COUNTING_BIAS <= SPTE_RO_MAX);
 
-static struct spte_bucket {
-	spinlock_t lock;	/* IRQ-safe; protects head and its records */
-	struct hlist_head head;
-} spte_pins[1 << SPTE_PIN_HASH_BITS];
+/*
+ * The record hash: one word per bucket, the chain's first record with bit
+ * 0 as the bucket's lock (a bit spinlock, taken with IRQs off, as unpin
+ * runs in any context; it nests inside the PTL, never around it). Sized
+ * to RAM, SPTE_PAGES_PER_BUCKET pages per bucket, when the first pin is
+ * counted, so chains stay short however many pages are pinned and a
+ * system that never pins pays nothing. Never freed.
+ */
+#define SPTE_PAGES_PER_BUCKET	4
+#define SPTE_MIN_BUCKETS	BIT(10)
+#define SPTE_MAX_BUCKETS	BIT(26)
+#define SPTE_LOCKED		1UL
 
-static struct kmem_cache *shadow_pte_pin_cache __ro_after_init;
-/* Live pin records: unpin skips the hash entirely while this is 0. */
-atomic_long_t shadow_pte_live_pins = ATOMIC_LONG_INIT(0);
-EXPORT_SYMBOL_GPL(shadow_pte_live_pins);
+struct shadow_pte_bucket {
+	unsigned long first;
+};
+
+/* NULL until the first pin is counted; read-mostly, written once. */
+struct shadow_pte_bucket *shadow_pte_records __read_mostly;
+EXPORT_SYMBOL_GPL(shadow_pte_records);
+static unsigned int spte_hash_bits __read_mostly;
+static DEFINE_MUTEX(spte_hash_mutex);
+
+static struct kmem_cache *shadow_pte_record_cache __ro_after_init;
+/* Live records, per CPU (summed only for debugfs and tests). */
+static DEFINE_PER_CPU(long, spte_nr_records);
+
+static int spte_cpu_dead(unsigned int cpu);
 
 static int __init shadow_pte_init(void)
 {
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(spte_pins); i++) {
-		spin_lock_init(&spte_pins[i].lock);
-		INIT_HLIST_HEAD(&spte_pins[i].head);
-	}
-	shadow_pte_pin_cache = KMEM_CACHE(shadow_pte_pin, SLAB_ACCOUNT);
-	if (!shadow_pte_pin_cache)
+	/*
+	 * Not SLAB_ACCOUNT: a record exists only while its page is pinned,
+	 * 32 bytes per pinned 4 KiB page, and charging it would cost a memcg
+	 * charge on every pin. SLAB_NO_MERGE keeps it visible in slabinfo.
+	 */
+	shadow_pte_record_cache = kmem_cache_create("shadow_pte_record",
+						    sizeof(struct shadow_pte_record),
+						    0, SLAB_NO_MERGE, NULL);
+	if (!shadow_pte_record_cache)
 		return -ENOMEM;
+	/* Without it a dead CPU keeps up to one batch (1 KiB): not fatal. */
+	if (cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "mm/shadow_pte:dead",
+				      NULL, spte_cpu_dead) < 0)
+		pr_warn("shadow_pte: no CPU hotplug callback for the record batches\n");
 	/*
 	 * Own cache, so /proc/slabinfo shows the cost; SLAB_ACCOUNT charges the
 	 * tables to the memcg of the allocating task, as page tables are.
@@ -99,9 +138,19 @@ static int __init shadow_pte_init(void)
 }
 core_initcall(shadow_pte_init);
 
+static long spte_sum(long __percpu *counter)
+{
+	long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(*counter, cpu);
+	return sum;
+}
+
 static void shadow_pte_account(struct shadow_pte_table *t, int delta)
 {
-	atomic_long_add(delta, &shadow_pte_tables);
+	this_cpu_add(spte_nr_tables, delta);
 	mod_node_page_state(page_pgdat(virt_to_page(t)), NR_SHADOW_PTE_TABLES,
 			    delta);
 }
@@ -165,7 +214,7 @@ static void shadow_pte_table_free_rcu(struct shadow_pte_table *t)
  */
 long shadow_pte_nr_tables(void)
 {
-	return atomic_long_read(&shadow_pte_tables);
+	return spte_sum(&spte_nr_tables);
 }
 EXPORT_SYMBOL_GPL(shadow_pte_nr_tables);
 
@@ -216,8 +265,8 @@ struct shadow_pte_table *shadow_pte_attach(struct ptdesc *pt,
 EXPORT_SYMBOL_GPL(shadow_pte_attach);
 
 /* Does any entry in [@lo, @hi) of @t hold a pin count? */
-static bool spte_range_has_pins(struct shadow_pte_table *t, unsigned int lo,
-				unsigned int hi)
+static __always_inline bool spte_range_has_pins(struct shadow_pte_table *t,
+						unsigned int lo, unsigned int hi)
 {
 	unsigned int i;
 
@@ -230,13 +279,11 @@ static bool spte_range_has_pins(struct shadow_pte_table *t, unsigned int lo,
 /*
  * pagetable_pte_dtor() and pgtable_trans_huge_deposit(): the PTE table is
  * unreachable from the page tables (a GUP-fast walker may still be in it,
- * with IRQs off). Clear the pointer, then detach every pin record still
- * attached to the table (see "The pin-count protocol" in the header), then
+ * with IRQs off). Clear the pointer; if a pin record is still attached to
+ * the table (see "The pin-count protocol" in the header), detach it; then
  * free the shadow after a grace period.
  */
-static void spte_detach_scan(struct ptdesc *pt, struct shadow_pte_table *t,
-			     unsigned int lo, unsigned int hi);
-static void spte_debug_table_free(struct ptdesc *pt);
+static void spte_detach_scan(struct ptdesc *pt);
 
 static void spte_table_release(struct ptdesc *pt)
 {
@@ -244,15 +291,14 @@ static void spte_table_release(struct ptdesc *pt)
 
 	WRITE_ONCE(pt->pt_shadow, NULL);
 	/*
-	 * Pairs with the barrier between a GUP-fast walker's increment and
-	 * its recheck of the table pointer: a walker that counted on @t and
-	 * did not see NULL left a count this read sees; then the scan waits
-	 * for its bucket lock.
+	 * Pairs with the barrier between a GUP-fast walker's attach (which
+	 * raises nrec) and its recheck of the table pointer: a walker that
+	 * attached to @t and did not see NULL raised nrec before this read;
+	 * then the scan waits for its bucket lock.
 	 */
 	smp_mb();
-	if (spte_range_has_pins(t, 0, PTRS_PER_PTE))
-		spte_detach_scan(pt, NULL, 0, PTRS_PER_PTE);
-	spte_debug_table_free(pt);
+	if (atomic_read(&t->nrec))
+		spte_detach_scan(pt);
 	shadow_pte_table_free_rcu(t);
 }
 
@@ -309,7 +355,7 @@ EXPORT_SYMBOL_GPL(shadow_pte_read);
  *
  * Return: the number of units applied (0 .. |@n|), as a positive number.
  */
-static unsigned int spte_count_apply(atomic_t *e, bool write, long n)
+static __always_inline unsigned int spte_count_apply(atomic_t *e, bool write, long n)
 {
 	unsigned int shift = write ? SHADOW_PTE_RW_SHIFT : SHADOW_PTE_RO_SHIFT;
 	unsigned long f, nf;
@@ -496,149 +542,351 @@ int __shadow_pte_fork_prepare(struct mm_struct *dst_mm, pmd_t *dst_pmd,
 EXPORT_SYMBOL_GPL(__shadow_pte_fork_prepare);
 #endif /* CONFIG_SHADOW_PTE_SPECIAL */
 
-static struct spte_bucket *spte_bucket(const struct folio *folio)
+/*
+ * The bucket of @folio, or NULL before the first pin was counted. The
+ * acquire pairs with the release that published the hash after its size.
+ */
+static __always_inline struct shadow_pte_bucket *spte_bucket(const struct folio *folio)
 {
-	return &spte_pins[hash_ptr(folio, SPTE_PIN_HASH_BITS)];
+	/* Pairs with the release in spte_hash_alloc(): the size is set. */
+	struct shadow_pte_bucket *h = smp_load_acquire(&shadow_pte_records);
+
+	return h ? &h[hash_ptr(folio, spte_hash_bits)] : NULL;
 }
 
-static struct shadow_pte_pin *spte_pin_find(struct spte_bucket *b,
-					    const struct folio *folio)
+static __always_inline struct shadow_pte_record *spte_first(const struct shadow_pte_bucket *b)
 {
-	struct shadow_pte_pin *p;
+	return (struct shadow_pte_record *)(b->first & ~SPTE_LOCKED);
+}
 
-	hlist_for_each_entry(p, &b->head, node)
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+/* One lockdep class for every bucket lock: lockdep checks PTL -> bucket. */
+static struct lock_class_key spte_bucket_key;
+static struct lockdep_map spte_bucket_map =
+	STATIC_LOCKDEP_MAP_INIT("shadow_pte_bucket", &spte_bucket_key);
+#endif
+
+/* Lock a bucket; the caller has IRQs off. */
+static __always_inline void spte_lock(struct shadow_pte_bucket *b)
+{
+	bit_spin_lock(0, &b->first);
+	lock_map_acquire(&spte_bucket_map);
+}
+
+static __always_inline void spte_unlock(struct shadow_pte_bucket *b)
+{
+	lock_map_release(&spte_bucket_map);
+	__bit_spin_unlock(0, &b->first);
+}
+
+/*
+ * @folio's record in @b (locked), or NULL; *@prev is set to the record
+ * before it in the chain (NULL if it is the first), for spte_unlink().
+ */
+static __always_inline struct shadow_pte_record *
+spte_find(struct shadow_pte_bucket *b, const struct folio *folio,
+	  struct shadow_pte_record **prev)
+{
+	struct shadow_pte_record *p, *pp = NULL;
+
+	for (p = spte_first(b); p; pp = p, p = p->next)
 		if (p->folio == folio)
-			return p;
-	return NULL;
+			break;
+	if (prev)
+		*prev = pp;
+	return p;
 }
 
-static struct shadow_pte_pin *spte_pin_alloc(gfp_t gfp)
+static __always_inline void spte_link(struct shadow_pte_bucket *b,
+				      struct shadow_pte_record *p,
+				      struct folio *folio)
+{
+	p->folio = folio;
+	p->pt = NULL;
+	p->idx = 0;
+	p->ro = 0;
+	p->rw = 0;
+	p->next = spte_first(b);
+	b->first = (unsigned long)p | SPTE_LOCKED;
+	this_cpu_inc(spte_nr_records);
+}
+
+static __always_inline void spte_unlink(struct shadow_pte_bucket *b,
+					struct shadow_pte_record *p,
+					struct shadow_pte_record *prev)
+{
+	if (prev)
+		prev->next = p->next;
+	else
+		b->first = (unsigned long)p->next | SPTE_LOCKED;
+	this_cpu_dec(spte_nr_records);
+}
+
+static struct shadow_pte_record *spte_rec_alloc(gfp_t gfp)
 {
 	if (spte_should_fail(&spte_fail_record))
 		return NULL;
-	return kmem_cache_zalloc(shadow_pte_pin_cache, gfp);
+	return kmem_cache_alloc(shadow_pte_record_cache, gfp);
+}
+
+/*
+ * Freed records wait in a small per-CPU batch: the next pin on this CPU
+ * takes one back without calling the allocator, and a full batch goes back
+ * to the slab in one kmem_cache_free_bulk(). Records are freed in the
+ * order their pages are unpinned, mostly not from the CPU's current slab,
+ * where each kmem_cache_free() takes SLUB's slow path; the bulk free
+ * handles the objects of one slab together. Both helpers run with IRQs
+ * off (unpin may run in hardirq).
+ */
+#define SPTE_REC_BATCH	32
+
+struct spte_rec_batch {
+	unsigned int nr;
+	void *rec[SPTE_REC_BATCH];
+};
+
+static DEFINE_PER_CPU(struct spte_rec_batch, spte_free_recs);
+
+static __always_inline struct shadow_pte_record *spte_rec_get(void)
+{
+	struct spte_rec_batch *fb = this_cpu_ptr(&spte_free_recs);
+
+	lockdep_assert_irqs_disabled();
+	return fb->nr ? fb->rec[--fb->nr] : NULL;
+}
+
+static __always_inline void spte_rec_put(struct shadow_pte_record *p)
+{
+	struct spte_rec_batch *fb = this_cpu_ptr(&spte_free_recs);
+
+	lockdep_assert_irqs_disabled();
+	if (!p)
+		return;
+	if (fb->nr == SPTE_REC_BATCH) {
+		kmem_cache_free_bulk(shadow_pte_record_cache, fb->nr, fb->rec);
+		fb->nr = 0;
+	}
+	fb->rec[fb->nr++] = p;
+}
+
+/*
+ * IRQs on: top this CPU's batch up once it is half empty, GFP_NOWAIT, in
+ * one kmem_cache_alloc_bulk() (which needs IRQs on, so GUP-fast, which
+ * only takes from the batch, leaves an empty batch to the slow path).
+ */
+static void spte_rec_refill(void)
+{
+	void *objs[SPTE_REC_BATCH];
+	struct spte_rec_batch *fb;
+	unsigned long flags;
+	unsigned int want;
+	int n, i = 0;
+
+	want = SPTE_REC_BATCH - READ_ONCE(raw_cpu_ptr(&spte_free_recs)->nr);
+	if (want < SPTE_REC_BATCH / 2 || spte_should_fail(&spte_fail_record))
+		return;
+	n = kmem_cache_alloc_bulk(shadow_pte_record_cache, GFP_NOWAIT | __GFP_NOWARN,
+				  want, objs);
+	local_irq_save(flags);
+	fb = this_cpu_ptr(&spte_free_recs);
+	for (; i < n && fb->nr < SPTE_REC_BATCH; i++)
+		fb->rec[fb->nr++] = objs[i];
+	local_irq_restore(flags);
+	if (i < n)
+		kmem_cache_free_bulk(shadow_pte_record_cache, n - i, objs + i);
+}
+
+/* A record for a pin: from this CPU's batch, refilled if need be (IRQs on). */
+static struct shadow_pte_record *spte_rec_get_or_alloc(void)
+{
+	struct shadow_pte_record *p;
+	unsigned long flags;
+
+	spte_rec_refill();
+	local_irq_save(flags);
+	p = spte_rec_get();
+	local_irq_restore(flags);
+	return p ?: spte_rec_alloc(GFP_NOWAIT | __GFP_NOWARN);
+}
+
+static void spte_rec_free(struct shadow_pte_record *p)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	spte_rec_put(p);
+	local_irq_restore(flags);
+}
+
+/* CPU hotplug: a dead CPU's batch goes back to the slab. */
+static int spte_cpu_dead(unsigned int cpu)
+{
+	struct spte_rec_batch *fb = per_cpu_ptr(&spte_free_recs, cpu);
+
+	if (fb->nr)
+		kmem_cache_free_bulk(shadow_pte_record_cache, fb->nr, fb->rec);
+	fb->nr = 0;
+	return 0;
 }
 
 /* A record's table: NULL if detached, or if its table is being released. */
-static struct shadow_pte_table *spte_rec_table(const struct shadow_pte_pin *p)
+static __always_inline struct shadow_pte_table *spte_rec_table(const struct shadow_pte_record *p)
 {
 	return p->pt ? READ_ONCE(p->pt->pt_shadow) : NULL;
 }
 
 /*
  * The record primitives (bucket lock held). Each one changes the record
- * and applies to the attached entry exactly the delta it records in
- * ero/erw, so that "entry == sum of attached contributions" holds after
- * every critical section.
+ * and applies the same delta to the attached entry, so that an entry that
+ * is not saturated always equals the sum of the counts of the records
+ * attached to it. The table's nrec counts those records.
  */
-static void spte_rec_attach(struct shadow_pte_pin *p, struct ptdesc *pt,
-			    struct shadow_pte_table *t, unsigned int idx)
+static __always_inline void spte_rec_attach(struct shadow_pte_record *p,
+					    struct ptdesc *pt,
+					    struct shadow_pte_table *t,
+					    unsigned int idx)
 {
 	p->pt = pt;
 	p->idx = idx;
-	p->ero = spte_count_apply(&t->ent[idx], false, p->ro);
-	p->erw = spte_count_apply(&t->ent[idx], true, p->rw);
+	/* Before the counts: see spte_table_release() and spte_settle(). */
+	atomic_inc(&t->nrec);
+	if (p->ro)
+		spte_count_apply(&t->ent[idx], false, p->ro);
+	if (p->rw)
+		spte_count_apply(&t->ent[idx], true, p->rw);
 }
 
-static void spte_rec_detach(struct shadow_pte_pin *p)
+static __always_inline void spte_rec_detach(struct shadow_pte_record *p)
 {
 	struct shadow_pte_table *t = spte_rec_table(p);
 
 	if (t) {
-		spte_count_apply(&t->ent[p->idx], false, -(long)p->ero);
-		spte_count_apply(&t->ent[p->idx], true, -(long)p->erw);
+		if (p->ro)
+			spte_count_apply(&t->ent[p->idx], false, -(long)p->ro);
+		if (p->rw)
+			spte_count_apply(&t->ent[p->idx], true, -(long)p->rw);
+		atomic_dec(&t->nrec);
 	}
-	p->ero = 0;
-	p->erw = 0;
 	p->pt = NULL;
-}
-
-/* One more pin on @p, counted in its entry @t (or nowhere if detached). */
-static void spte_rec_pin(struct shadow_pte_pin *p, struct shadow_pte_table *t,
-			 bool write)
-{
-	if (write) {
-		p->rw++;
-		if (t)
-			p->erw += spte_count_apply(&t->ent[p->idx], true, 1);
-	} else {
-		p->ro++;
-		if (t)
-			p->ero += spte_count_apply(&t->ent[p->idx], false, 1);
-	}
-}
-
-/* One pin fewer; the entry gives up a unit while it holds more than @p has. */
-static void spte_rec_unpin(struct shadow_pte_pin *p, struct shadow_pte_table *t,
-			   bool write)
-{
-	unsigned int *cnt = write ? &p->rw : &p->ro;
-	unsigned int *contrib = write ? &p->erw : &p->ero;
-
-	if (WARN_ON_ONCE(!*cnt))
-		return;
-	(*cnt)--;
-	if (*contrib > *cnt) {
-		(*contrib)--;
-		if (t)
-			spte_count_apply(&t->ent[p->idx], write, -1);
-	}
-}
-
-static void spte_pin_free(struct shadow_pte_pin *p)
-{
-	hlist_del(&p->node);
-	atomic_long_dec(&shadow_pte_live_pins);
-	kmem_cache_free(shadow_pte_pin_cache, p);
-}
-
-static void spte_pin_insert(struct spte_bucket *b, struct shadow_pte_pin *p,
-			    struct folio *folio)
-{
-	p->folio = folio;
-	p->pt = NULL;
-	p->ro = 0;
-	p->rw = 0;
-	p->ero = 0;
-	p->erw = 0;
-	hlist_add_head(&p->node, &b->head);
-	atomic_long_inc(&shadow_pte_live_pins);
 }
 
 /*
- * Rare: detach every record attached to slots [@lo, @hi) of @pt, in every
- * bucket. Callers own those slots (PTL held, or the table is unreachable),
- * so no record can attach there behind the scan except a GUP-fast walker,
- * which backs out before it drops its bucket lock. Each bucket is locked
- * on its own, with IRQs off only while it is held.
+ * One more pin on @p, counted in its entry @t (or nowhere if detached).
+ * Return: the units the entry took (0 if detached or saturated).
  */
-static void spte_detach_scan(struct ptdesc *pt, struct shadow_pte_table *t,
-			     unsigned int lo, unsigned int hi)
+static __always_inline unsigned int spte_rec_pin(struct shadow_pte_record *p,
+						 struct shadow_pte_table *t,
+						 bool write)
 {
-	struct shadow_pte_pin *p;
-	unsigned long flags;
+	/* R/O beyond its field (never, see SPTE_RO_MAX) counts as R/W: safe. */
+	if (!write && WARN_ON_ONCE(p->ro == SPTE_RO_MAX))
+		write = true;
+	if (write)
+		p->rw++;
+	else
+		p->ro++;
+	return t ? spte_count_apply(&t->ent[p->idx], write, 1) : 0;
+}
+
+/* One pin fewer; its entry, if attached, gives up @units (0 or 1). */
+static __always_inline void spte_rec_unpin(struct shadow_pte_record *p,
+					   struct shadow_pte_table *t,
+					   bool write, unsigned int units)
+{
+	if (write ? WARN_ON_ONCE(!p->rw) : WARN_ON_ONCE(!p->ro))
+		return;
+	if (write)
+		p->rw--;
+	else
+		p->ro--;
+	if (t && units)
+		spte_count_apply(&t->ent[p->idx], write, -1);
+}
+
+/*
+ * Counts left in [@lo, @hi) of @t after the PTEs there were cleared or
+ * moved and their folios' records detached. If no record is attached to
+ * the table any more, they are saturated counts that nothing holds: reset
+ * them. Otherwise they belong to records still attached (a GUP-fast walker
+ * backing out, or a stale record, see the header): an over-count, which
+ * goes when those records are unpinned or the table is released.
+ */
+static void spte_settle(struct shadow_pte_table *t, unsigned int lo,
+			unsigned int hi)
+{
 	unsigned int i;
 
+	if (!spte_range_has_pins(t, lo, hi))
+		return;
+	/* Counts read before nrec; an attach raises nrec before a count. */
+	smp_rmb();
+	if (atomic_read(&t->nrec))
+		return;
+	for (i = lo; i < hi; i++)
+		spte_reset_saturated(&t->ent[i]);
+}
+
+/*
+ * Rare: detach every record attached to @pt, whose table is being released
+ * (its pointer is already NULL, so nothing is applied to it). Only when the
+ * table's nrec says records are left: a GUP-fast walker backing out, or a
+ * stale record. Walks the whole hash, one bucket lock at a time.
+ */
+static void spte_detach_scan(struct ptdesc *pt)
+{
+	/* Pairs with the release in spte_hash_alloc(): the size is set. */
+	struct shadow_pte_bucket *h = smp_load_acquire(&shadow_pte_records);
+	struct shadow_pte_record *p;
+	unsigned long flags, i;
+
 	count_vm_event(SHADOW_PTE_DETACH_SCAN);
-	for (i = 0; i < ARRAY_SIZE(spte_pins); i++) {
-		spin_lock_irqsave(&spte_pins[i].lock, flags);
-		hlist_for_each_entry(p, &spte_pins[i].head, node) {
-			if (p->pt != pt || p->idx < lo || p->idx >= hi)
+	for (i = 0; h && i < (1UL << spte_hash_bits); i++) {
+		if (!(READ_ONCE(h[i].first) & ~SPTE_LOCKED))
+			continue;
+		local_irq_save(flags);
+		spte_lock(&h[i]);
+		for (p = spte_first(&h[i]); p; p = p->next) {
+			if (p->pt != pt)
 				continue;
 			spte_rec_detach(p);
 			count_vm_event(SHADOW_PTE_PIN_DETACH);
 		}
-		spin_unlock_irqrestore(&spte_pins[i].lock, flags);
+		spte_unlock(&h[i]);
+		local_irq_restore(flags);
 	}
-	/* Every record is gone from these slots: saturated counts reset. */
-	for (i = lo; t && i < hi; i++)
-		spte_reset_saturated(&t->ent[i]);
+}
+
+/* Allocate the record hash, once, sized to RAM (may sleep). */
+static int spte_hash_alloc(void)
+{
+	struct shadow_pte_bucket *h;
+	unsigned long n;
+	int ret = 0;
+
+	mutex_lock(&spte_hash_mutex);
+	if (shadow_pte_records)
+		goto out;
+	n = roundup_pow_of_two(max(totalram_pages() / SPTE_PAGES_PER_BUCKET, 1UL));
+	n = clamp(n, SPTE_MIN_BUCKETS, SPTE_MAX_BUCKETS);
+	h = kvcalloc(n, sizeof(*h), GFP_KERNEL);
+	if (!h) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	spte_hash_bits = ilog2(n);
+	pr_info("shadow_pte: pin record hash: %lu buckets, %lu bytes\n",
+		n, n * sizeof(*h));
+	/* The size before the pointer: see spte_bucket(). */
+	smp_store_release(&shadow_pte_records, h);
+out:
+	mutex_unlock(&spte_hash_mutex);
+	return ret;
 }
 
 /**
  * shadow_pte_prealloc_fill - allocate what a pin or a PTE move may need
  * @pa: the preallocation; members already set are kept
- * @pin: also a pin record
+ * @pin: also a pin record (and the record hash, the first time)
  *
  * Called without the PTL (GFP_KERNEL). Return: 0 or -ENOMEM.
  */
@@ -648,9 +896,13 @@ int shadow_pte_prealloc_fill(struct shadow_pte_prealloc *pa, bool pin)
 		pa->table = shadow_pte_table_alloc(GFP_KERNEL);
 	if (!pa->table)
 		return -ENOMEM;
-	if (pin && !pa->pin)
-		pa->pin = spte_pin_alloc(GFP_KERNEL);
-	return pin && !pa->pin ? -ENOMEM : 0;
+	if (!pin)
+		return 0;
+	if (unlikely(!READ_ONCE(shadow_pte_records)) && spte_hash_alloc())
+		return -ENOMEM;
+	if (!pa->pin)
+		pa->pin = spte_rec_alloc(GFP_KERNEL);
+	return pa->pin ? 0 : -ENOMEM;
 }
 EXPORT_SYMBOL_GPL(shadow_pte_prealloc_fill);
 
@@ -661,8 +913,7 @@ EXPORT_SYMBOL_GPL(shadow_pte_prealloc_fill);
 void shadow_pte_prealloc_free(struct shadow_pte_prealloc *pa)
 {
 	shadow_pte_table_free(pa->table);
-	if (pa->pin)
-		kmem_cache_free(shadow_pte_pin_cache, pa->pin);
+	spte_rec_free(pa->pin);
 	pa->table = NULL;
 	pa->pin = NULL;
 }
@@ -678,42 +929,43 @@ EXPORT_SYMBOL_GPL(shadow_pte_prealloc_free);
  *
  * The folio's record is attached to this slot if it is not already: a
  * record left attached to another slot (stale, see the header) or detached
- * is retargeted here, with its exact contribution moved.
+ * is retargeted here, with its counts moved.
  *
  * Return: 0; -EAGAIN if @pa lacks a table that is needed, or a record that
- * GFP_NOWAIT could not allocate (drop the PTL, shadow_pte_prealloc_fill(),
- * retry). On error nothing was counted; the caller drops its pin.
+ * GFP_NOWAIT could not allocate, or the record hash does not exist yet
+ * (drop the PTL, shadow_pte_prealloc_fill(), retry). On error nothing was
+ * counted; the caller drops its pin.
  */
 int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
 		       struct folio *folio, bool write,
 		       struct shadow_pte_prealloc *pa)
 {
 	struct shadow_pte_table *t = shadow_pte_attach(pt, &pa->table);
-	struct spte_bucket *b = spte_bucket(folio);
-	struct shadow_pte_pin *p;
+	struct shadow_pte_bucket *b = spte_bucket(folio);
+	struct shadow_pte_record *p;
 	unsigned long flags;
 
-	if (!t)
+	if (!t || !b)
 		return -EAGAIN;
-	spin_lock_irqsave(&b->lock, flags);
-	p = spte_pin_find(b, folio);
+	/*
+	 * Most pins are a folio's first: have a record ready before the lock
+	 * rather than look twice. If GFP_NOWAIT fails and one is needed, go
+	 * back to the caller for a GFP_KERNEL one; an unused one stays in @pa.
+	 */
+	if (!pa->pin)
+		pa->pin = spte_rec_get_or_alloc();
+	local_irq_save(flags);
+	spte_lock(b);
+	p = spte_find(b, folio, NULL);
 	if (!p && !pa->pin) {
-		/*
-		 * The folio's first pin: try for a record without dropping the
-		 * PTL, which would cost a second walk; only if that fails go
-		 * back to the caller for a GFP_KERNEL one.
-		 */
-		spin_unlock_irqrestore(&b->lock, flags);
-		pa->pin = spte_pin_alloc(GFP_NOWAIT | __GFP_NOWARN);
-		if (!pa->pin)
-			return -EAGAIN;
-		spin_lock_irqsave(&b->lock, flags);
-		p = spte_pin_find(b, folio);
+		spte_unlock(b);
+		local_irq_restore(flags);
+		return -EAGAIN;
 	}
 	if (!p) {
 		p = pa->pin;
 		pa->pin = NULL;
-		spte_pin_insert(b, p, folio);
+		spte_link(b, p, folio);
 	}
 	if (p->pt != pt || p->idx != idx) {
 		if (p->pt)
@@ -722,7 +974,8 @@ int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
 		spte_rec_attach(p, pt, t, idx);
 	}
 	spte_rec_pin(p, t, write);
-	spin_unlock_irqrestore(&b->lock, flags);
+	spte_unlock(b);
+	local_irq_restore(flags);
 	count_vm_event(SHADOW_PTE_PIN);
 	return 0;
 }
@@ -738,8 +991,8 @@ EXPORT_SYMBOL_GPL(shadow_pte_gup_pin);
  * @write: FOLL_WRITE
  *
  * Counts only when the PTE table already has a shadow table and the folio's
- * record, if it has one, is attached to this PTE; a missing record is
- * allocated GFP_NOWAIT. The count is published, then the PMD, the PTE and
+ * record, if it has one, is attached to this PTE; a missing record comes
+ * from this CPU's batch of free records. The count is published, then the PMD, the PTE and
  * the table pointer are rechecked inside the same bucket-lock critical
  * section, and a change takes back exactly this pin before the unlock.
  * The caller's own recheck (for the folio reference) came before.
@@ -752,40 +1005,41 @@ int shadow_pte_gup_fast_pin(pte_t *ptep, pte_t pte, pmd_t *pmdp, pmd_t pmd,
 {
 	struct ptdesc *pt = virt_to_ptdesc(ptep);
 	struct shadow_pte_table *t = ptdesc_shadow(pt);
-	unsigned int idx = shadow_pte_slot(ptep);
-	struct spte_bucket *b = spte_bucket(folio);
-	struct shadow_pte_pin *p, *fresh = NULL;
+	unsigned int idx = shadow_pte_slot(ptep), units;
+	struct shadow_pte_bucket *b = spte_bucket(folio);
+	struct shadow_pte_record *p, *prev, *fresh = NULL;
 	bool inserted = false;
 	int ret = -EAGAIN;
 
 	lockdep_assert_irqs_disabled();
-	if (!t)
+	if (!t || !b)
 		goto fallback;
-	spin_lock(&b->lock);
-	p = spte_pin_find(b, folio);
+	/*
+	 * Usually the folio's first pin: see shadow_pte_gup_pin(). Only from
+	 * this CPU's batch: if it is empty, a new record is the slow path's
+	 * job (it refills the batch in bulk, cheaper than an allocation here).
+	 */
+	fresh = spte_rec_get();
+	spte_lock(b);
+	p = spte_find(b, folio, &prev);
 	if (!p) {
-		spin_unlock(&b->lock);
-		fresh = spte_pin_alloc(GFP_NOWAIT | __GFP_NOWARN);
 		if (!fresh)
-			goto fallback;
-		spin_lock(&b->lock);
-		p = spte_pin_find(b, folio);
-	}
-	if (!p) {
+			goto unlock;
 		p = fresh;
 		fresh = NULL;
-		spte_pin_insert(b, p, folio);
+		spte_link(b, p, folio);
+		prev = NULL;
 		spte_rec_attach(p, pt, t, idx);
 		inserted = true;
 	} else if (p->pt != pt || p->idx != idx) {
 		/* Attached elsewhere or detached: the slow path sorts it out. */
 		goto unlock;
 	}
-	spte_rec_pin(p, t, write);
+	units = spte_rec_pin(p, t, write);
 	/*
 	 * Publish, then recheck: pairs with the barrier between clearing a
 	 * PTE and reading its counts in zap and mremap, and with the one
-	 * between clearing the table pointer and reading the counts in
+	 * between clearing the table pointer and reading nrec in
 	 * spte_table_release().
 	 */
 	smp_mb();
@@ -796,15 +1050,15 @@ int shadow_pte_gup_fast_pin(pte_t *ptep, pte_t pte, pmd_t *pmdp, pmd_t pmd,
 		goto unlock;
 	}
 	/* Something changed: take back exactly this pin. */
-	spte_rec_unpin(p, t, write);
+	spte_rec_unpin(p, t, write, units);
 	if (inserted) {
 		spte_rec_detach(p);
-		spte_pin_free(p);
+		spte_unlink(b, p, prev);
+		fresh = p;
 	}
 unlock:
-	spin_unlock(&b->lock);
-	if (fresh)
-		kmem_cache_free(shadow_pte_pin_cache, fresh);
+	spte_unlock(b);
+	spte_rec_put(fresh);
 	if (!ret) {
 		count_vm_event(SHADOW_PTE_GUP_FAST_PIN);
 		return 0;
@@ -818,10 +1072,10 @@ EXPORT_SYMBOL_GPL(shadow_pte_gup_fast_pin);
 /*
  * CONFIG_DEBUG_SHADOW_PTE: a pin record against its folio and its slot
  * (bucket lock held). Every counted pin holds GUP_PIN_COUNTING_BIAS
- * references; an attached record's entry holds at least its contribution,
- * and, unless saturated, a contribution equals the record's count.
+ * references; an attached record's entry, unless saturated, holds at least
+ * the record's counts.
  */
-static void spte_debug_check(const struct shadow_pte_pin *p,
+static void spte_debug_check(const struct shadow_pte_record *p,
 			     struct folio *folio, const char *where)
 {
 	struct shadow_pte_table *t;
@@ -837,12 +1091,11 @@ static void spte_debug_check(const struct shadow_pte_pin *p,
 	if (!t)
 		return;
 	v = atomic_read(&t->ent[p->idx]);
-	WARN_ONCE((shadow_pte_ro(v) != SHADOW_PTE_COUNT_MAX &&
-		   (shadow_pte_ro(v) < p->ero || p->ero != p->ro)) ||
-		  (shadow_pte_rw(v) != SHADOW_PTE_COUNT_MAX &&
-		   (shadow_pte_rw(v) < p->erw || p->erw != p->rw)),
-		  "shadow_pte: %s: slot %u holds %#x, record %u R/O %u R/W (in entry %u/%u)\n",
-		  where, p->idx, v, p->ro, p->rw, p->ero, p->erw);
+	WARN_ONCE((shadow_pte_ro(v) != SHADOW_PTE_COUNT_MAX && shadow_pte_ro(v) < p->ro) ||
+		  (shadow_pte_rw(v) != SHADOW_PTE_COUNT_MAX && shadow_pte_rw(v) < p->rw) ||
+		  !atomic_read(&t->nrec),
+		  "shadow_pte: %s: slot %u holds %#x, record %u R/O %u R/W, %d records on the table\n",
+		  where, p->idx, v, p->ro, p->rw, atomic_read(&t->nrec));
 }
 
 /*
@@ -854,13 +1107,16 @@ static void spte_debug_check(const struct shadow_pte_pin *p,
 void __shadow_pte_check_fork(pte_t *ptep, struct folio *folio,
 			     struct page *page)
 {
-	struct spte_bucket *b = spte_bucket(folio);
+	struct shadow_pte_bucket *b = spte_bucket(folio);
 	struct ptdesc *pt = virt_to_ptdesc(ptep);
-	struct shadow_pte_pin *p;
+	struct shadow_pte_record *p;
 	unsigned long flags;
 
-	spin_lock_irqsave(&b->lock, flags);
-	p = spte_pin_find(b, folio);
+	if (!b)
+		return;
+	local_irq_save(flags);
+	spte_lock(b);
+	p = spte_find(b, folio, NULL);
 	if (p && p->pt == pt && p->idx == shadow_pte_slot(ptep)) {
 		spte_debug_check(p, folio, "fork");
 		WARN_ONCE(!PageAnonExclusive(page) || !folio_maybe_dma_pinned(folio),
@@ -868,31 +1124,10 @@ void __shadow_pte_check_fork(pte_t *ptep, struct folio *folio,
 			  p->idx, p->ro, p->rw, PageAnonExclusive(page),
 			  folio_maybe_dma_pinned(folio));
 	}
-	spin_unlock_irqrestore(&b->lock, flags);
+	spte_unlock(b);
+	local_irq_restore(flags);
 }
 EXPORT_SYMBOL_GPL(__shadow_pte_check_fork);
-
-/*
- * CONFIG_DEBUG_SHADOW_PTE, at table free: no record may still point at the
- * table (spte_table_release() detached them).
- */
-static void spte_debug_table_free(struct ptdesc *pt)
-{
-	struct shadow_pte_pin *p;
-	unsigned long flags;
-	unsigned int i;
-
-	if (!IS_ENABLED(CONFIG_DEBUG_SHADOW_PTE))
-		return;
-	for (i = 0; i < ARRAY_SIZE(spte_pins); i++) {
-		spin_lock_irqsave(&spte_pins[i].lock, flags);
-		hlist_for_each_entry(p, &spte_pins[i].head, node)
-			WARN_ONCE(p->pt == pt,
-				  "shadow_pte: table freed under a pin record (slot %u, %u R/O %u R/W)\n",
-				  p->idx, p->ro, p->rw);
-		spin_unlock_irqrestore(&spte_pins[i].lock, flags);
-	}
-}
 
 /*
  * @refs FOLL_PIN references of a counted folio are dropped, from any
@@ -900,29 +1135,39 @@ static void spte_debug_table_free(struct ptdesc *pt)
  */
 void __shadow_pte_unpin_folio(struct folio *folio, int refs)
 {
-	struct spte_bucket *b = spte_bucket(folio);
+	struct shadow_pte_bucket *b = spte_bucket(folio);
+	struct shadow_pte_record *p, *prev, *gone = NULL;
 	struct shadow_pte_table *t;
-	struct shadow_pte_pin *p;
 	unsigned long flags;
+	int n = 0;
 
-	spin_lock_irqsave(&b->lock, flags);
-	p = spte_pin_find(b, folio);
-	if (!p) {
-		spin_unlock_irqrestore(&b->lock, flags);
+	/*
+	 * An empty bucket holds no record of this folio: a counted pin's
+	 * record was linked before the pin was handed out.
+	 */
+	if (!b || !(READ_ONCE(b->first) & ~SPTE_LOCKED))
 		return;
-	}
+	local_irq_save(flags);
+	spte_lock(b);
+	p = spte_find(b, folio, &prev);
+	if (!p)
+		goto unlock;
 	spte_debug_check(p, folio, "unpin");
 	t = spte_rec_table(p);
-	for (; refs > 0 && (p->ro || p->rw); refs--) {
+	for (; refs > 0 && (p->ro || p->rw); refs--, n++)
 		/* R/O first: see the header. */
-		spte_rec_unpin(p, t, !p->ro);
-		count_vm_event(SHADOW_PTE_UNPIN);
-	}
+		spte_rec_unpin(p, t, !p->ro, 1);
 	if (!p->ro && !p->rw) {
 		spte_rec_detach(p);
-		spte_pin_free(p);
+		spte_unlink(b, p, prev);
+		gone = p;
 	}
-	spin_unlock_irqrestore(&b->lock, flags);
+unlock:
+	spte_unlock(b);
+	spte_rec_put(gone);
+	local_irq_restore(flags);
+	if (n)
+		count_vm_events(SHADOW_PTE_UNPIN, n);
 }
 EXPORT_SYMBOL_GPL(__shadow_pte_unpin_folio);
 
@@ -933,43 +1178,53 @@ EXPORT_SYMBOL_GPL(__shadow_pte_unpin_folio);
  */
 void __shadow_pte_add_pin(struct folio *folio)
 {
-	struct spte_bucket *b = spte_bucket(folio);
-	struct shadow_pte_pin *p;
+	struct shadow_pte_bucket *b = spte_bucket(folio);
+	struct shadow_pte_record *p;
 	unsigned long flags;
 
-	spin_lock_irqsave(&b->lock, flags);
-	p = spte_pin_find(b, folio);
+	if (!b)
+		return;
+	local_irq_save(flags);
+	spte_lock(b);
+	p = spte_find(b, folio, NULL);
 	/* Counted as R/W: an over-stated R/W count is the safe side. */
 	if (p)
 		spte_rec_pin(p, spte_rec_table(p), true);
-	spin_unlock_irqrestore(&b->lock, flags);
+	spte_unlock(b);
+	local_irq_restore(flags);
 }
 EXPORT_SYMBOL_GPL(__shadow_pte_add_pin);
 
 /*
  * Detach @folio's record if it is attached to a slot in [@lo, @hi) of @pt,
- * then, if counts remain in that range (other folios' records), scan.
+ * or retarget it to slot @nidx of @new_pt (with table @nt) if that is set.
  */
-static void spte_detach_range(struct ptdesc *pt, struct shadow_pte_table *t,
-			      unsigned int lo, unsigned int hi,
-			      struct folio *folio)
+static void spte_detach_folio(struct ptdesc *pt, unsigned int lo,
+			      unsigned int hi, struct folio *folio,
+			      struct ptdesc *new_pt, struct shadow_pte_table *nt,
+			      unsigned int nidx)
 {
-	struct spte_bucket *b;
-	struct shadow_pte_pin *p;
+	struct shadow_pte_bucket *b;
+	struct shadow_pte_record *p;
 	unsigned long flags;
 
-	if (folio && shadow_pte_tracks(folio)) {
-		b = spte_bucket(folio);
-		spin_lock_irqsave(&b->lock, flags);
-		p = spte_pin_find(b, folio);
-		if (p && p->pt == pt && p->idx >= lo && p->idx < hi) {
-			spte_rec_detach(p);
+	if (!folio || !shadow_pte_tracks(folio))
+		return;
+	b = spte_bucket(folio);
+	if (!b)
+		return;
+	local_irq_save(flags);
+	spte_lock(b);
+	p = spte_find(b, folio, NULL);
+	if (p && p->pt == pt && p->idx >= lo && p->idx < hi) {
+		spte_rec_detach(p);
+		if (nt)
+			spte_rec_attach(p, new_pt, nt, nidx);
+		else
 			count_vm_event(SHADOW_PTE_PIN_DETACH);
-		}
-		spin_unlock_irqrestore(&b->lock, flags);
 	}
-	if (spte_range_has_pins(t, lo, hi))
-		spte_detach_scan(pt, t, lo, hi);
+	spte_unlock(b);
+	local_irq_restore(flags);
 }
 
 /*
@@ -990,7 +1245,8 @@ void __shadow_pte_zap(struct ptdesc *pt, unsigned int idx, unsigned int nr,
 	smp_mb();
 	if (likely(!spte_range_has_pins(t, idx, end)))
 		return;
-	spte_detach_range(pt, t, idx, end, folio);
+	spte_detach_folio(pt, idx, end, folio, NULL, NULL, 0);
+	spte_settle(t, idx, end);
 }
 EXPORT_SYMBOL_GPL(__shadow_pte_zap);
 
@@ -1006,8 +1262,7 @@ EXPORT_SYMBOL_GPL(__shadow_pte_move_prepare);
  * mremap move_ptes(): the PTE at entry @oidx of @old_pt moved, now @pte,
  * to entry @nidx of @new_pt (both PTLs held; __shadow_pte_move_prepare()
  * gave @new_pt a shadow table). The special bit moves with it; the folio's
- * record, if attached to the old slot, is retargeted with its exact
- * contribution; any other record at the old slot is detached.
+ * record, if attached to the old slot, is retargeted with its counts.
  */
 void __shadow_pte_move(struct ptdesc *old_pt, unsigned int oidx,
 		       struct ptdesc *new_pt, unsigned int nidx, pte_t pte)
@@ -1015,9 +1270,6 @@ void __shadow_pte_move(struct ptdesc *old_pt, unsigned int oidx,
 	struct shadow_pte_table *ot = old_pt->pt_shadow;
 	struct shadow_pte_table *nt = new_pt->pt_shadow;
 	struct folio *folio = NULL;
-	struct spte_bucket *b;
-	struct shadow_pte_pin *p;
-	unsigned long flags;
 
 	if (unlikely(shadow_pte_special(atomic_read(&ot->ent[oidx])))) {
 		atomic_andnot(SHADOW_PTE_SPECIAL, &ot->ent[oidx]);
@@ -1030,18 +1282,8 @@ void __shadow_pte_move(struct ptdesc *old_pt, unsigned int oidx,
 		return;
 	if (pte_present(pte) && pfn_valid(pte_pfn(pte)))
 		folio = page_folio(pte_page(pte));
-	if (nt && folio && shadow_pte_tracks(folio)) {
-		b = spte_bucket(folio);
-		spin_lock_irqsave(&b->lock, flags);
-		p = spte_pin_find(b, folio);
-		if (p && p->pt == old_pt && p->idx == oidx) {
-			spte_rec_detach(p);
-			spte_rec_attach(p, new_pt, nt, nidx);
-		}
-		spin_unlock_irqrestore(&b->lock, flags);
-	}
-	if (shadow_pte_pinned(atomic_read(&ot->ent[oidx])))
-		spte_detach_scan(old_pt, ot, oidx, oidx + 1);
+	spte_detach_folio(old_pt, oidx, oidx + 1, folio, new_pt, nt, nidx);
+	spte_settle(ot, oidx, oidx + 1);
 }
 EXPORT_SYMBOL_GPL(__shadow_pte_move);
 
@@ -1056,21 +1298,25 @@ EXPORT_SYMBOL_GPL(__shadow_pte_move);
  */
 long shadow_pte_pin_count(struct folio *folio, u32 *ro, u32 *rw)
 {
-	struct spte_bucket *b = spte_bucket(folio);
-	struct shadow_pte_pin *p;
+	struct shadow_pte_bucket *b = spte_bucket(folio);
+	struct shadow_pte_record *p;
 	unsigned long flags;
 	long ret = -ENOENT;
 
 	*ro = 0;
 	*rw = 0;
-	spin_lock_irqsave(&b->lock, flags);
-	p = spte_pin_find(b, folio);
+	if (!b)
+		return ret;
+	local_irq_save(flags);
+	spte_lock(b);
+	p = spte_find(b, folio, NULL);
 	if (p) {
 		*ro = p->ro;
 		*rw = p->rw;
 		ret = !!p->pt;
 	}
-	spin_unlock_irqrestore(&b->lock, flags);
+	spte_unlock(b);
+	local_irq_restore(flags);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(shadow_pte_pin_count);
@@ -1078,13 +1324,26 @@ EXPORT_SYMBOL_GPL(shadow_pte_pin_count);
 /**
  * shadow_pte_nr_records - number of live pin records
  *
- * Zero whenever no counted pin is outstanding.
+ * Zero whenever no counted pin is outstanding. Sums per-CPU counters.
  */
 long shadow_pte_nr_records(void)
 {
-	return atomic_long_read(&shadow_pte_live_pins);
+	return spte_sum(&spte_nr_records);
 }
 EXPORT_SYMBOL_GPL(shadow_pte_nr_records);
+
+/**
+ * shadow_pte_record_hash_bytes - size of the pin record hash
+ *
+ * Return: 0 until the first pin was counted.
+ */
+unsigned long shadow_pte_record_hash_bytes(void)
+{
+	/* Pairs with the release in spte_hash_alloc(): the size is set. */
+	return smp_load_acquire(&shadow_pte_records) ?
+		sizeof(struct shadow_pte_bucket) << spte_hash_bits : 0;
+}
+EXPORT_SYMBOL_GPL(shadow_pte_record_hash_bytes);
 
 /**
  * shadow_pte_query - find the shadow entry of a user address
@@ -1174,6 +1433,8 @@ EXPORT_SYMBOL_GPL(shadow_pte_query);
  *               the shadow table of the PTE table that maps the address
  *   fail_alloc  write N: the next N shadow-table allocations fail
  *   records     read: the number of live pin records
+ *   record_hash_bytes  read: size of the pin record hash (0 before the
+ *               first counted pin)
  *   fail_table, fail_record: fault-injection attributes (should_fail())
  *               of shadow-table and pin-record allocations
  * A bad request fails the write: -EINVAL (malformed), -ESRCH (no such
@@ -1346,6 +1607,13 @@ static int spte_records_get(void *data, u64 *val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(spte_records_fops, spte_records_get, NULL, "%llu\n");
 
+static int spte_hash_bytes_get(void *data, u64 *val)
+{
+	*val = shadow_pte_record_hash_bytes();
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(spte_hash_bytes_fops, spte_hash_bytes_get, NULL, "%llu\n");
+
 static int __init shadow_pte_debugfs_init(void)
 {
 	struct dentry *dir = debugfs_create_dir("shadow_pte", NULL);
@@ -1355,6 +1623,8 @@ static int __init shadow_pte_debugfs_init(void)
 	debugfs_create_file("table", 0600, dir, (void *)1UL, &spte_dbg_fops);
 	debugfs_create_file_unsafe("fail_alloc", 0600, dir, NULL, &spte_fail_fops);
 	debugfs_create_file_unsafe("records", 0400, dir, NULL, &spte_records_fops);
+	debugfs_create_file_unsafe("record_hash_bytes", 0400, dir, NULL,
+				   &spte_hash_bytes_fops);
 	fault_create_debugfs_attr("fail_table", dir, &spte_fail_table);
 	fault_create_debugfs_attr("fail_record", dir, &spte_fail_record);
 	return 0;

@@ -99,9 +99,12 @@
  * none of those is counted here, and shadow_pte_tracks() says which is which.
  *
  * Unpin is given only a page, from any context (bio completion runs in
- * hardirq), so each counted folio has a pin record in a hash keyed by the
- * folio, under an IRQ-safe bucket lock: the outstanding R/O and R/W counts
- * and the (ptdesc, index) slot that holds them. unpin_user_page() and
+ * hardirq), so each counted folio has a 32-byte pin record in a hash keyed
+ * by the folio, under an IRQ-safe bucket lock: the outstanding R/O and R/W
+ * counts and the (ptdesc, index) slot that holds them. The hash has one
+ * 8-byte bucket per four pages of RAM, allocated at the first counted pin,
+ * so chains stay short however many pages are pinned; nothing on the pin,
+ * unpin or fault paths writes a global variable. unpin_user_page() and
  * friends find the record without the PTL or any sleeping lock and
  * decrement both. Whoever clears or moves a pinned PTE (zap, mremap, a
  * table freed with pins in it) retargets or detaches the record under the
@@ -113,16 +116,20 @@
  *
  * The pin-count protocol
  * ----------------------
- * Rule: the R/O (R/W) count of an entry is the sum of the R/O (R/W)
- * contributions of the pin records attached to its slot, and it changes
- * only by +/- deltas, applied under the bucket lock of the record that
- * owns the delta, in the same critical section that changes the record.
- * Nothing ever overwrites a count with a value. A record remembers what it
- * contributed (ero/erw), so every detach, retarget or back-out removes
- * exactly its own delta. A record is attached to at most one slot; a slot
- * may hold several records' contributions, transiently (a GUP-fast pin of
- * a page that its slot no longer maps, waiting for its write_protect_seq
- * back-out) or until zap/mremap/the destructor detaches them.
+ * Rule: the R/O (R/W) count of an entry that is not saturated is the sum
+ * of the R/O (R/W) counts of the pin records attached to its slot, and it
+ * changes only by +/- deltas, applied under the bucket lock of the record
+ * that owns the delta, in the same critical section that changes the
+ * record. Nothing ever overwrites a count with a value, except that a
+ * saturated count is reset once no record is attached to its table. An
+ * attached record contributes all its pins, a detached one none, so every
+ * detach, retarget or back-out removes exactly its own delta (GUP-fast's
+ * back-out removes the unit its own increment applied). A record is
+ * attached to at most one slot; a slot may hold several records' counts,
+ * transiently (a GUP-fast pin of a page that its slot no longer maps,
+ * waiting for its write_protect_seq back-out) or until they are unpinned
+ * or the table is released. Each shadow table counts the records attached
+ * to it (nrec), raised before and lowered after their counts.
  *
  * Writers, their context and locks (lock order: PTL -> bucket lock):
  *   GUP slow path  PTL + bucket: attach or retarget the folio's record to
@@ -136,15 +143,15 @@
  *   folio_add_pin  any context, bucket: +1 (R/W) where the record is.
  *   zap            PTL, after clearing the PTEs, full barrier, then for
  *                  each slot whose counts read non-zero: bucket of the
- *                  folio: detach its record (-contribution). If counts
- *                  remain, scan every bucket for records attached to the
- *                  slot and detach them; then reset a saturated count.
+ *                  folio: detach its record (-counts). If counts remain
+ *                  and nrec reads 0, reset the saturated ones; otherwise
+ *                  they are other records' (an over-count, safe).
  *   mremap         both PTLs, after moving the PTE, full barrier: bucket of
- *                  the folio: retarget its record (-old, +new); records of
- *                  other folios at the old slot are detached by a scan.
+ *                  the folio: retarget its record (-old, +new); what is
+ *                  left at the old slot is handled as by zap.
  *   destructor,    the PTE table is unreachable: clear the table pointer,
- *   deposit        full barrier; if any count reads non-zero, scan every
- *                  bucket and detach records attached to the table.
+ *   deposit        full barrier; if nrec reads non-zero, scan the whole
+ *                  hash and detach the records attached to the table.
  * Why zap and mremap may skip a slot whose counts read zero: GUP-fast
  * increments before it rechecks the PTE, zap/mremap clear the PTE before
  * they read the counts, both with a full barrier in between. Either the
@@ -154,9 +161,12 @@
  * A record attached to a slot whose PTE maps another page (possible only
  * after GUP-fast's late back-out window) over-counts that slot until the
  * record is unpinned or detached: safe. The destructor's scan makes sure
- * that no record ever points at a freed table. Unpin never allocates,
- * never sleeps and takes only the bucket lock; PREEMPT_RT, where that lock
- * would sleep under GUP-fast's disabled IRQs, is excluded in Kconfig.
+ * that no record ever points at a freed table; GUP-fast raises nrec before
+ * its recheck of the table pointer, the destructor clears the pointer
+ * before it reads nrec, with a full barrier on both sides. Unpin never
+ * allocates, never sleeps and takes only the bucket lock (a bit spinlock,
+ * IRQs off); PREEMPT_RT, where GUP-fast's disabled IRQs would have to wait
+ * for a preempted holder, is excluded in Kconfig.
  *
  * The special bit
  * ---------------
@@ -223,6 +233,7 @@ struct mm_struct;
 struct shadow_pte_table {
 	atomic_t ent[PTRS_PER_PTE];
 	struct rcu_head rcu;
+	atomic_t nrec;		/* pin records attached to this table */
 };
 
 static __always_inline unsigned int shadow_pte_ro(u32 v)
@@ -307,15 +318,17 @@ int shadow_pte_query(struct mm_struct *mm, unsigned long addr,
 		     enum shadow_pte_where *where, u32 *val, u32 *table);
 
 /* Pins counted per PTE (see "Which pins are counted" above). */
-struct shadow_pte_pin;
+struct shadow_pte_record;
+struct shadow_pte_bucket;
 
 /* What a pin may need, allocated with GFP_KERNEL before taking the PTL. */
 struct shadow_pte_prealloc {
 	struct shadow_pte_table *table;
-	struct shadow_pte_pin *pin;
+	struct shadow_pte_record *pin;
 };
 
-extern atomic_long_t shadow_pte_live_pins;
+/* The pin record hash: NULL until the first pin is counted. */
+extern struct shadow_pte_bucket *shadow_pte_records;
 
 int shadow_pte_prealloc_fill(struct shadow_pte_prealloc *pa, bool pin);
 void shadow_pte_prealloc_free(struct shadow_pte_prealloc *pa);
@@ -332,6 +345,7 @@ void __shadow_pte_move(struct ptdesc *old_pt, unsigned int oidx,
 		       struct ptdesc *new_pt, unsigned int nidx, pte_t pte);
 long shadow_pte_pin_count(struct folio *folio, u32 *ro, u32 *rw);
 long shadow_pte_nr_records(void);
+unsigned long shadow_pte_record_hash_bytes(void);
 void __shadow_pte_check_fork(pte_t *ptep, struct folio *folio,
 			     struct page *page);
 
@@ -367,14 +381,14 @@ int shadow_pte_gup_fast_pin(pte_t *ptep, pte_t pte, pmd_t *pmdp, pmd_t pmd,
 /* A FOLL_PIN reference to @folio is being dropped: uncount it. */
 static __always_inline void shadow_pte_unpin_folio(struct folio *folio, int refs)
 {
-	if (shadow_pte_tracks(folio) && atomic_long_read(&shadow_pte_live_pins))
+	if (shadow_pte_tracks(folio) && READ_ONCE(shadow_pte_records))
 		__shadow_pte_unpin_folio(folio, refs);
 }
 
 /* folio_add_pin(): one more pin on a folio that is already pinned. */
 static __always_inline void shadow_pte_add_pin(struct folio *folio)
 {
-	if (shadow_pte_tracks(folio) && atomic_long_read(&shadow_pte_live_pins))
+	if (shadow_pte_tracks(folio) && READ_ONCE(shadow_pte_records))
 		__shadow_pte_add_pin(folio);
 }
 
