@@ -669,40 +669,12 @@ static __always_inline void spte_rec_put(struct shadow_pte_record *p)
 	fb->rec[fb->nr++] = p;
 }
 
-/*
- * IRQs on: top this CPU's batch up once it is half empty, GFP_NOWAIT, in
- * one kmem_cache_alloc_bulk() (which needs IRQs on, so GUP-fast, which
- * only takes from the batch, leaves an empty batch to the slow path).
- */
-static void spte_rec_refill(void)
-{
-	void *objs[SPTE_REC_BATCH];
-	struct spte_rec_batch *fb;
-	unsigned long flags;
-	unsigned int want;
-	int n, i = 0;
-
-	want = SPTE_REC_BATCH - READ_ONCE(raw_cpu_ptr(&spte_free_recs)->nr);
-	if (want < SPTE_REC_BATCH / 2 || spte_should_fail(&spte_fail_record))
-		return;
-	n = kmem_cache_alloc_bulk(shadow_pte_record_cache, GFP_NOWAIT | __GFP_NOWARN,
-				  want, objs);
-	local_irq_save(flags);
-	fb = this_cpu_ptr(&spte_free_recs);
-	for (; i < n && fb->nr < SPTE_REC_BATCH; i++)
-		fb->rec[fb->nr++] = objs[i];
-	local_irq_restore(flags);
-	if (i < n)
-		kmem_cache_free_bulk(shadow_pte_record_cache, n - i, objs + i);
-}
-
-/* A record for a pin: from this CPU's batch, refilled if need be (IRQs on). */
+/* A record for a pin: from this CPU's batch, else GFP_NOWAIT (IRQs on). */
 static struct shadow_pte_record *spte_rec_get_or_alloc(void)
 {
 	struct shadow_pte_record *p;
 	unsigned long flags;
 
-	spte_rec_refill();
 	local_irq_save(flags);
 	p = spte_rec_get();
 	local_irq_restore(flags);
@@ -992,9 +964,10 @@ EXPORT_SYMBOL_GPL(shadow_pte_gup_pin);
  *
  * Counts only when the PTE table already has a shadow table and the folio's
  * record, if it has one, is attached to this PTE; a missing record comes
- * from this CPU's batch of free records. The count is published, then the PMD, the PTE and
- * the table pointer are rechecked inside the same bucket-lock critical
- * section, and a change takes back exactly this pin before the unlock.
+ * from this CPU's batch of free records or, if it is empty, GFP_NOWAIT.
+ * The count is published, then the PMD, the PTE and the table pointer are
+ * rechecked inside the same bucket-lock critical section, and a change
+ * takes back exactly this pin before the unlock.
  * The caller's own recheck (for the folio reference) came before.
  *
  * Return: 0 if counted; -EAGAIN if not (the caller drops its pin and leaves
@@ -1014,12 +987,8 @@ int shadow_pte_gup_fast_pin(pte_t *ptep, pte_t pte, pmd_t *pmdp, pmd_t pmd,
 	lockdep_assert_irqs_disabled();
 	if (!t || !b)
 		goto fallback;
-	/*
-	 * Usually the folio's first pin: see shadow_pte_gup_pin(). Only from
-	 * this CPU's batch: if it is empty, a new record is the slow path's
-	 * job (it refills the batch in bulk, cheaper than an allocation here).
-	 */
-	fresh = spte_rec_get();
+	/* Usually the folio's first pin: see shadow_pte_gup_pin(). */
+	fresh = spte_rec_get() ?: spte_rec_alloc(GFP_NOWAIT | __GFP_NOWARN);
 	spte_lock(b);
 	p = spte_find(b, folio, &prev);
 	if (!p) {
