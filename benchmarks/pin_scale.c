@@ -10,7 +10,7 @@
  * page has a pin record, so a record lookup that grows with the number of
  * records shows as a cost that grows with HELD.
  *
- * usage: pin_scale SIZE_MIB REPS HELD...
+ * usage: pin_scale SIZE_MIB [REPS [HELD...]]   (defaults: 1 repetition, HELD 1024)
  * output, per HELD and repetition:
  *   RESULT pinscale_<mode>_<held> held=N pages=N get_ns_per_page=X put_ns_per_page=X
  * (mode fast or longterm); a HELD count that does not fit in MemAvailable
@@ -40,26 +40,29 @@ int main(int argc, char **argv)
 	static const unsigned long cmd[] = { PIN_FAST_BENCHMARK, PIN_LONGTERM_BENCHMARK };
 	size_t ps = page_size(), len;
 	long reps, held;
+	static char *const def_held[] = { "1024" };
+	char *const *held_arg = argc > 3 ? argv + 3 : def_held;
+	int nheld = argc > 3 ? argc - 3 : 1;
 	int fd, a, r, m;
 	char *bench;
 
-	if (argc < 4)
-		die("usage: pin_scale SIZE_MIB REPS HELD...");
+	if (argc < 2)
+		die("usage: pin_scale SIZE_MIB [REPS [HELD...]]");
 	len = (size_t)bench_parse(argv[1], 1, 1 << 16, "SIZE_MIB") * MIB;
-	reps = bench_parse(argv[2], 1, 1000, "REPS");
+	reps = argc > 2 ? bench_parse(argv[2], 1, 1000, "REPS") : 1;
 	fd = open("/sys/kernel/debug/gup_test", O_RDWR);
 	if (fd < 0)
 		die("/sys/kernel/debug/gup_test: %s (CONFIG_GUP_TEST, debugfs mounted?)",
 		    strerror(errno));
 	bench = bench_map_anon(len);
 	touch_write(bench, len);
-	for (a = 3; a < argc; a++) {
+	for (a = 0; a < nheld; a++) {
 		long long avail = meminfo_bytes("MemAvailable");
 		char name[32];
 		int ring;
 		char *p;
 
-		held = bench_parse(argv[a], 1, 1L << 30, "HELD");
+		held = bench_parse(held_arg[a], 1, 1L << 30, "HELD");
 		held_name(held, name, sizeof(name));
 		if (avail < 0 || (long long)held * (long long)ps + 256LL * (long long)MIB > avail) {
 			printf("SKIP held=%ld: %lld MiB available, needs %lld (give the guest more memory)\n",

@@ -15,7 +15,7 @@
  * Comparing the shadow/baseline ratio of THREADS=1 with THREADS=N on an
  * N-vCPU guest shows whether the shadow's pin path scales like mainline's.
  *
- * usage: pin_threads SIZE_MIB ROUNDS THREADS
+ * usage: pin_threads SIZE_MIB [ROUNDS [THREADS]]   (defaults: 1 round, 1 thread)
  * output: RESULT pinthreads_<THREADS> threads=N cpus=N pages=N ns_per_pin=X
  * (ns_per_pin: one pin plus its unpin)
  */
@@ -59,11 +59,11 @@ int main(int argc, char **argv)
 	double t0, t1;
 	size_t pages;
 
-	if (argc != 4)
-		die("usage: pin_threads SIZE_MIB ROUNDS THREADS");
+	if (argc < 2 || argc > 4)
+		die("usage: pin_threads SIZE_MIB [ROUNDS [THREADS]]");
 	len = (size_t)bench_parse(argv[1], 1, 1 << 14, "SIZE_MIB") * MIB;
-	rounds = bench_parse(argv[2], 1, 1000, "ROUNDS");
-	threads = bench_parse(argv[3], 1, 64, "THREADS");
+	rounds = argc > 2 ? bench_parse(argv[2], 1, 1000, "ROUNDS") : 1;
+	threads = argc > 3 ? bench_parse(argv[3], 1, 64, "THREADS") : 1;
 	if (threads > cpus)
 		die("THREADS=%ld but only %ld CPUs are online: the threads would not run at once",
 		    threads, cpus);
