@@ -4,7 +4,9 @@
  * SIZE_MIB buffer of written private anonymous memory, through gup_test's
  * PIN_FAST_BENCHMARK (pin_user_pages_fast + unpin_user_pages, FOLL_WRITE,
  * one page per call), ROUNDS times per thread. The threads start together
- * (a barrier); the result is the elapsed time of the whole run divided by
+ * (a barrier); the result is the elapsed time from the first thread's
+ * start to the last thread's end (each thread reads the clock itself, so a
+ * main thread that is not scheduled cannot shorten the interval) divided by
  * the pages all threads pinned, i.e. the aggregate cost per page.
  *
  * Under TCG icount all vCPUs share one instruction clock, so the elapsed
@@ -32,13 +34,21 @@ static size_t len;
 static long rounds;
 static pthread_barrier_t start;
 
+struct worker {
+	pthread_t tid;
+	char *buf;
+	double t0, t1;
+};
+
 static void *worker(void *arg)
 {
-	char *p = arg;
+	struct worker *w = arg;
+	char *p = w->buf;
 	struct gup_test g;
 	long r;
 
 	pthread_barrier_wait(&start);
+	w->t0 = now_ns();
 	for (r = 0; r < rounds; r++) {
 		memset(&g, 0, sizeof(g));
 		g.addr = (unsigned long)p;
@@ -48,13 +58,13 @@ static void *worker(void *arg)
 		if (ioctl(gup_fd, PIN_FAST_BENCHMARK, &g))
 			die("gup_test PIN_FAST_BENCHMARK: %s", strerror(errno));
 	}
+	w->t1 = now_ns();
 	return NULL;
 }
 
 int main(int argc, char **argv)
 {
-	pthread_t tid[64];
-	char *buf[64];
+	static struct worker w[64];
 	long threads, i, cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	double t0, t1;
 	size_t pages;
@@ -72,24 +82,27 @@ int main(int argc, char **argv)
 		die("/sys/kernel/debug/gup_test: %s (CONFIG_GUP_TEST, debugfs mounted?)",
 		    strerror(errno));
 	for (i = 0; i < threads; i++) {
-		buf[i] = bench_map_anon(len);
-		touch_write(buf[i], len);
+		w[i].buf = bench_map_anon(len);
+		touch_write(w[i].buf, len);
 	}
-	if (pthread_barrier_init(&start, NULL, threads + 1))
+	if (pthread_barrier_init(&start, NULL, threads))
 		die("pthread_barrier_init");
 	for (i = 0; i < threads; i++)
-		if (pthread_create(&tid[i], NULL, worker, buf[i]))
+		if (pthread_create(&w[i].tid, NULL, worker, &w[i]))
 			die("pthread_create");
-	pthread_barrier_wait(&start);
-	t0 = now_ns();
 	for (i = 0; i < threads; i++)
-		pthread_join(tid[i], NULL);
-	t1 = now_ns();
+		pthread_join(w[i].tid, NULL);
+	t0 = w[0].t0;
+	t1 = w[0].t1;
+	for (i = 1; i < threads; i++) {
+		t0 = w[i].t0 < t0 ? w[i].t0 : t0;
+		t1 = w[i].t1 > t1 ? w[i].t1 : t1;
+	}
 	pages = threads * rounds * (len / page_size());
 	printf("RESULT pinthreads_%ld threads=%ld cpus=%ld pages=%zu ns_per_pin=%.1f\n",
 	       threads, threads, cpus, pages, (t1 - t0) / (double)pages);
 	for (i = 0; i < threads; i++)
-		munmap(buf[i], len);
+		munmap(w[i].buf, len);
 	close(gup_fd);
 	return 0;
 }

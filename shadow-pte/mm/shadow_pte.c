@@ -685,6 +685,9 @@ static void spte_rec_free(struct shadow_pte_record *p)
 {
 	unsigned long flags;
 
+	/* Every GUP slow-path page and mremap extent frees its preallocation. */
+	if (!p)
+		return;
 	local_irq_save(flags);
 	spte_rec_put(p);
 	local_irq_restore(flags);
