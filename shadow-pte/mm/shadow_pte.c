@@ -887,6 +887,9 @@ EXPORT_SYMBOL_GPL(shadow_pte_prealloc_fill);
  */
 void shadow_pte_prealloc_free(struct shadow_pte_prealloc *pa)
 {
+	/* The common case: every GUP slow-path page and mremap extent. */
+	if (likely(!pa->table && !pa->pin))
+		return;
 	shadow_pte_table_free(pa->table);
 	spte_rec_free(pa->pin);
 	pa->table = NULL;
