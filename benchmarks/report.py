@@ -141,6 +141,13 @@ def goals(summary, med):
         b, v = med(metric, 'baseline'), med(metric, k)
         return v / b if b and v is not None else None
 
+    def ratio_min(metric, k='shadow'):
+        for job in summary:
+            s = summary[job].get(metric, {})
+            if k in s and 'baseline' in s and s['baseline']['min']:
+                return s[k]['min'] / s['baseline']['min']
+        return None
+
     rows = []
 
     def goal(what, value, target, ok, how):
@@ -178,10 +185,19 @@ def goals(summary, med):
     threads = sorted({int(mm.group(1)) for job in summary for metric in summary[job]
                       for mm in [re.match(r'^pinthreads_(\d+)\.ns_per_pin$', metric)] if mm})
     if len(threads) >= 2:
-        r1 = ratio(f'pinthreads_{threads[0]}.ns_per_pin')
-        rn = ratio(f'pinthreads_{threads[-1]}.ns_per_pin')
-        goal(f'{threads[-1]} threads vs 1 (shadow/baseline per pin)',
-             r1 and rn and f'{rn:.3f}x vs {r1:.3f}x',
+        # Fastest run: on the 4-vCPU guest the other vCPUs' ticks count too.
+        m1, mn = (f'pinthreads_{threads[0]}.ns_per_pin', f'pinthreads_{threads[-1]}.ns_per_pin')
+        r1, rn = ratio_min(m1), ratio_min(mn)
+
+        def fastest(metric, k):
+            for job in summary:
+                if k in summary[job].get(metric, {}):
+                    return fmt(summary[job][metric][k]['min'])
+            return '?'
+        goal(f'{threads[-1]} threads vs 1 (shadow/baseline per pin, fastest run)',
+             r1 and rn and f'{rn:.3f}x vs {r1:.3f}x (baseline {fastest(m1, "baseline")} -> '
+             f'{fastest(mn, "baseline")}, shadow {fastest(m1, "shadow")} -> '
+             f'{fastest(mn, "shadow")} per pin)',
              'no worse than 1 thread (+1%)', bool(r1 and rn and rn <= r1 * 1.01),
              f'pin_threads on a {threads[-1]}-vCPU guest')
     else:
@@ -201,13 +217,6 @@ def goals(summary, med):
         r = ratio(m)
         goal(m.split('.')[0] + ' (pinned)', r and f'{r:.3f}x', f'<= {lim}x',
              r is not None and r <= lim, m)
-    def ratio_min(metric, k='shadow'):
-        for job in summary:
-            s = summary[job].get(metric, {})
-            if k in s and 'baseline' in s and s['baseline']['min']:
-                return s[k]['min'] / s['baseline']['min']
-        return None
-
     # Under icount, interference (a tick, an interrupt, another task) only
     # adds instructions: the fastest run is the undisturbed cost.
     moved = [(m, ratio_min(m), before) for m, before in NOPIN_BEFORE.items()
@@ -231,8 +240,8 @@ def goals(summary, med):
          '<= 1.081x (may only improve; fastest run)', rm is not None and rm <= 1.0815,
          'mremap_none.ns_mremap')
     return ['', '## Pin cost goals (issue 13)', '',
-            'Each goal with the figure this run measured (medians; shadow = the bench '
-            'kernel) and whether it is met. Scale: pin and unpin of a further range '
+            'Each goal with the figure this run measured (medians, unless a row says '
+            '"fastest run"; shadow = the bench kernel) and whether it is met. Scale: pin and unpin of a further range '
             'while 1 Ki, 64 Ki and 1 Mi other pages are held pinned (io_uring fixed '
             'buffers). Threads: an own boot with '
             f'{os.environ.get("WB_REPORT_SMP_CPUS", "N")} vCPUs, each thread pinning its '
