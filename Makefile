@@ -76,6 +76,7 @@ stress:
 	@bash $(S)/stress.sh
 
 ## make report       build, boot, run the benchmarks, write build/report/
+##                   REPS= (5) SIZE_MIB= (64) BIG_MIB= (256) MEM= (6G) SMP_CPUS= (4)
 report:
 	@bash $(S)/report.sh
 
