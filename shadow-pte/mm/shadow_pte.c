@@ -579,6 +579,20 @@ static __always_inline void spte_unlock(struct shadow_pte_bucket *b)
 	__bit_spin_unlock(0, &b->first);
 }
 
+/* The same from a context that may have IRQs on (unpin may be in hardirq). */
+#define spte_lock_irqsave(b, flags)		\
+	do {					\
+		local_irq_save(flags);		\
+		spte_lock(b);			\
+	} while (0)
+
+static __always_inline void spte_unlock_irqrestore(struct shadow_pte_bucket *b,
+						   unsigned long flags)
+{
+	spte_unlock(b);
+	local_irq_restore(flags);
+}
+
 /*
  * @folio's record in @b (locked), or NULL; *@prev is set to the record
  * before it in the chain (NULL if it is the first), for spte_unlink().
@@ -818,16 +832,14 @@ static void spte_detach_scan(struct ptdesc *pt)
 	for (i = 0; h && i < (1UL << spte_hash_bits); i++) {
 		if (!(READ_ONCE(h[i].first) & ~SPTE_LOCKED))
 			continue;
-		local_irq_save(flags);
-		spte_lock(&h[i]);
+		spte_lock_irqsave(&h[i], flags);
 		for (p = spte_first(&h[i]); p; p = p->next) {
 			if (p->pt != pt)
 				continue;
 			spte_rec_detach(p);
 			count_vm_event(SHADOW_PTE_PIN_DETACH);
 		}
-		spte_unlock(&h[i]);
-		local_irq_restore(flags);
+		spte_unlock_irqrestore(&h[i], flags);
 	}
 }
 
@@ -932,12 +944,10 @@ int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
 	 */
 	if (!pa->pin)
 		pa->pin = spte_rec_get_or_alloc();
-	local_irq_save(flags);
-	spte_lock(b);
+	spte_lock_irqsave(b, flags);
 	p = spte_find(b, folio, NULL);
 	if (!p && !pa->pin) {
-		spte_unlock(b);
-		local_irq_restore(flags);
+		spte_unlock_irqrestore(b, flags);
 		return -EAGAIN;
 	}
 	if (!p) {
@@ -952,8 +962,7 @@ int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
 		spte_rec_attach(p, pt, t, idx);
 	}
 	spte_rec_pin(p, t, write);
-	spte_unlock(b);
-	local_irq_restore(flags);
+	spte_unlock_irqrestore(b, flags);
 	count_vm_event(SHADOW_PTE_PIN);
 	return 0;
 }
@@ -1089,8 +1098,7 @@ void __shadow_pte_check_fork(pte_t *ptep, struct folio *folio,
 
 	if (!b)
 		return;
-	local_irq_save(flags);
-	spte_lock(b);
+	spte_lock_irqsave(b, flags);
 	p = spte_find(b, folio, NULL);
 	if (p && p->pt == pt && p->idx == shadow_pte_slot(ptep)) {
 		spte_debug_check(p, folio, "fork");
@@ -1099,8 +1107,7 @@ void __shadow_pte_check_fork(pte_t *ptep, struct folio *folio,
 			  p->idx, p->ro, p->rw, PageAnonExclusive(page),
 			  folio_maybe_dma_pinned(folio));
 	}
-	spte_unlock(b);
-	local_irq_restore(flags);
+	spte_unlock_irqrestore(b, flags);
 }
 EXPORT_SYMBOL_GPL(__shadow_pte_check_fork);
 
@@ -1122,8 +1129,7 @@ void __shadow_pte_unpin_folio(struct folio *folio, int refs)
 	 */
 	if (!b || !(READ_ONCE(b->first) & ~SPTE_LOCKED))
 		return;
-	local_irq_save(flags);
-	spte_lock(b);
+	spte_lock_irqsave(b, flags);
 	p = spte_find(b, folio, &prev);
 	if (!p)
 		goto unlock;
@@ -1159,14 +1165,12 @@ void __shadow_pte_add_pin(struct folio *folio)
 
 	if (!b)
 		return;
-	local_irq_save(flags);
-	spte_lock(b);
+	spte_lock_irqsave(b, flags);
 	p = spte_find(b, folio, NULL);
 	/* Counted as R/W: an over-stated R/W count is the safe side. */
 	if (p)
 		spte_rec_pin(p, spte_rec_table(p), true);
-	spte_unlock(b);
-	local_irq_restore(flags);
+	spte_unlock_irqrestore(b, flags);
 }
 EXPORT_SYMBOL_GPL(__shadow_pte_add_pin);
 
@@ -1188,8 +1192,7 @@ static void spte_detach_folio(struct ptdesc *pt, unsigned int lo,
 	b = spte_bucket(folio);
 	if (!b)
 		return;
-	local_irq_save(flags);
-	spte_lock(b);
+	spte_lock_irqsave(b, flags);
 	p = spte_find(b, folio, NULL);
 	if (p && p->pt == pt && p->idx >= lo && p->idx < hi) {
 		spte_rec_detach(p);
@@ -1198,8 +1201,7 @@ static void spte_detach_folio(struct ptdesc *pt, unsigned int lo,
 		else
 			count_vm_event(SHADOW_PTE_PIN_DETACH);
 	}
-	spte_unlock(b);
-	local_irq_restore(flags);
+	spte_unlock_irqrestore(b, flags);
 }
 
 /*
@@ -1282,16 +1284,14 @@ long shadow_pte_pin_count(struct folio *folio, u32 *ro, u32 *rw)
 	*rw = 0;
 	if (!b)
 		return ret;
-	local_irq_save(flags);
-	spte_lock(b);
+	spte_lock_irqsave(b, flags);
 	p = spte_find(b, folio, NULL);
 	if (p) {
 		*ro = p->ro;
 		*rw = p->rw;
 		ret = !!p->pt;
 	}
-	spte_unlock(b);
-	local_irq_restore(flags);
+	spte_unlock_irqrestore(b, flags);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(shadow_pte_pin_count);
