@@ -5,7 +5,9 @@
  *
  *  - argument parsing: bench_args() for "prog [SIZE_MIB [MODE]]"
  *  - time: now_ns() (CLOCK_MONOTONIC; under "qemu -icount shift=0,sleep=off"
- *    guest time counts guest instructions, so figures repeat exactly)
+ *    guest time counts guest instructions, so figures repeat exactly) and
+ *    task_ns() (this thread's CPU time, for fork: the child's first steps
+ *    do not land in the parent's interval)
  *  - memory: bench_map_anon() (private anonymous, THP off: the shadow tracks
  *    order-0 pages in PTE tables), touch_write(), touch_read()
  *  - pins: bench_pin() registers io_uring fixed buffers with raw syscalls
@@ -29,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -114,6 +117,31 @@ static inline double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
+/*
+ * CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID: the scheduler's
+ * runtime of this task, to the nanosecond). For fork: unlike now_ns(), it
+ * does not count the child, or a kernel thread, that the scheduler runs
+ * before fork() returns to the parent.
+ */
+static inline double task_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/*
+ * Before a timed fork(): let the work that earlier runs left behind (RCU
+ * callbacks freeing their pipes and page tables, vmstat folding) run now,
+ * not as softirqs inside the parent's timed interval, where task_ns()
+ * would count them.
+ */
+static inline void bench_settle(void)
+{
+	usleep(50000);
+}
+
 static inline size_t page_size(void)
 {
 	return (size_t)sysconf(_SC_PAGESIZE);
@@ -186,20 +214,30 @@ static inline size_t pin_pages(enum pin_mode m, size_t len)
  * (one pin per PTE table), PIN_DENSE every page (iovecs of at most 1 GiB,
  * io_uring's limit). Returns the ring fd holding the pins, -1 for PIN_NONE.
  * io_uring allows 16384 buffers: sparse covers up to 32 GiB.
+ * bench_pin_iov() registers any list of iovecs (one buffer each).
  */
-static inline int bench_pin(char *p, size_t len, enum pin_mode m)
+static inline int bench_pin_iov(const struct iovec *iov, size_t n)
 {
 	struct io_uring_params par;
+	int fd;
+
+	memset(&par, 0, sizeof(par));
+	fd = syscall(__NR_io_uring_setup, 1, &par);
+	if (fd < 0)
+		die("io_uring_setup: %s", strerror(errno));
+	if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, iov, n))
+		die("IORING_REGISTER_BUFFERS (%zu iovecs): %s", n, strerror(errno));
+	return fd;
+}
+
+static inline int bench_pin(char *p, size_t len, enum pin_mode m)
+{
 	struct iovec *iov;
 	size_t n = 0, off, step;
 	int fd;
 
 	if (m == PIN_NONE)
 		return -1;
-	memset(&par, 0, sizeof(par));
-	fd = syscall(__NR_io_uring_setup, 1, &par);
-	if (fd < 0)
-		die("io_uring_setup: %s", strerror(errno));
 	step = m == PIN_SPARSE ? PMD_SZ : (1UL << 30);
 	iov = calloc(len / step + 1, sizeof(*iov));
 	if (!iov)
@@ -210,8 +248,7 @@ static inline int bench_pin(char *p, size_t len, enum pin_mode m)
 				 (len - off < step ? len - off : step);
 		n++;
 	}
-	if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, iov, n))
-		die("IORING_REGISTER_BUFFERS (%zu iovecs): %s", n, strerror(errno));
+	fd = bench_pin_iov(iov, n);
 	free(iov);
 	return fd;
 }
@@ -268,6 +305,20 @@ static inline long long rss_bytes(void)
 	return kb < 0 ? -1 : kb * 1024;
 }
 
+/* The number a one-value file (sysfs) starts with; -1 if unreadable. */
+static inline long long file_number(const char *path)
+{
+	long long v = -1;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
 /*
  * First number in /sys/kernel/slab/<cache>/<attr> (SLUB sysfs, which the
  * guest config has through CONFIG_SLUB_DEBUG + CONFIG_SYSFS); -1 if absent.
@@ -275,17 +326,9 @@ static inline long long rss_bytes(void)
 static inline long long slab_attr(const char *cache, const char *attr)
 {
 	char path[256];
-	long long v = -1;
-	FILE *f;
 
 	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/%s", cache, attr);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
+	return file_number(path);
 }
 
 /*
@@ -320,6 +363,43 @@ static inline long long exclusive_pages(const char *p, size_t len)
 	free(e);
 	close(fd);
 	return cnt;
+}
+
+/*
+ * Raise RLIMIT_NOFILE to at least @n descriptors (fork_refs holds a thousand
+ * pipes); dies with the reason if the kernel refuses.
+ */
+static inline void bench_nofile(rlim_t n)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		die("getrlimit: %s", strerror(errno));
+	if (rl.rlim_cur >= n)
+		return;
+	rl.rlim_cur = n;
+	if (rl.rlim_max < n)
+		rl.rlim_max = n;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		die("setrlimit(RLIMIT_NOFILE, %lu): %s", (unsigned long)n, strerror(errno));
+}
+
+/*
+ * Set MMF_HAS_PINNED on this process, as any process that ever pinned has
+ * it: pin one page of a scratch mapping through io_uring and unpin it.
+ * From then on fork asks, for every exclusive anonymous page, whether it
+ * may be pinned.
+ */
+static inline void bench_pinned_once(void)
+{
+	size_t ps = page_size();
+	char *s = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (s == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	s[0] = 1;
+	bench_unpin(bench_pin(s, ps, PIN_DENSE));
+	munmap(s, ps);
 }
 
 /* Negative (absent) counters print as 0 deltas. */

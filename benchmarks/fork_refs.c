@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fork_refs: fork() of a process that has pinned once (MMF_HAS_PINNED) and
+ * holds PAGES written anonymous 4 KiB pages, none of them pinned, each with
+ * more than 1024 extra plain references: every page is vmspliced into each
+ * of 1025 pipes (FOLL_GET references, as a pipe-based zero-copy sender
+ * holds them).
+ *
+ * The page-bit scheme cannot tell such a page from a pinned one
+ * (folio_maybe_dma_pinned(): refcount >= GUP_PIN_COUNTING_BIAS for an
+ * order-0 folio), so fork copies it; an exact per-PTE pin count shares it.
+ *
+ * Reports the fork() time seen by the parent (ns_fork_task: its own CPU
+ * time; ns_fork: wall clock), and from the child's /proc/self/pagemap how
+ * many of the pages it got as its own copy (copied_bytes: their size).
+ *
+ * usage: fork_refs [PAGES]   (default 64; at most 1024)
+ * output: RESULT fork_refs pages=N refs=N child_copied=N copied_bytes=N
+ *         ns_fork=X ns_fork_task=X
+ */
+#define _GNU_SOURCE
+#include <sys/wait.h>
+#include "bench.h"
+
+#define NR_PIPES 1025	/* references per page: one more than the bias */
+
+int main(int argc, char **argv)
+{
+	size_t ps = page_size(), pages, i, len;
+	long long copied = -1;
+	int (*pfd)[2], go[2], back[2];
+	struct iovec *iov;
+	double t0, t1, c0, c1;
+	char *p, c = 0;
+	pid_t pid;
+
+	bench_prog = argv[0];
+	if (argc > 2) {
+		fprintf(stderr, "usage: %s [PAGES]\n", bench_prog);
+		return 2;
+	}
+	pages = argc > 1 ? bench_parse(argv[1], 1, 1024, "number of pages") : 64;
+	len = pages * ps;
+	bench_nofile(2 * NR_PIPES + 64);
+	bench_pinned_once();
+	p = bench_map_anon(len);
+	touch_write(p, len);
+
+	pfd = calloc(NR_PIPES, sizeof(*pfd));
+	iov = calloc(pages, sizeof(*iov));
+	if (!pfd || !iov)
+		die("calloc");
+	for (i = 0; i < pages; i++) {
+		iov[i].iov_base = p + i * ps;
+		iov[i].iov_len = ps;
+	}
+	for (i = 0; i < NR_PIPES; i++) {
+		ssize_t n;
+
+		if (pipe(pfd[i]))
+			die("pipe %zu: %s", i, strerror(errno));
+		/* One pipe buffer per page: room for all of them. */
+		if (fcntl(pfd[i][1], F_SETPIPE_SZ, (int)(pages < 16 ? 16 : pages) * (int)ps) < 0)
+			die("F_SETPIPE_SZ %zu pages: %s", pages, strerror(errno));
+		n = vmsplice(pfd[i][1], iov, pages, 0);
+		if (n != (ssize_t)len)
+			die("vmsplice into pipe %zu: %zd of %zu bytes: %s", i, n, len,
+			    strerror(errno));
+	}
+
+	if (pipe(go) || pipe(back))
+		die("pipe: %s", strerror(errno));
+	fflush(stdout);
+	bench_settle();
+	t0 = now_ns();
+	c0 = task_ns();
+	pid = fork();
+	c1 = task_ns();
+	t1 = now_ns();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (!pid) {
+		long long n = exclusive_pages(p, len);
+
+		close(go[1]);
+		if (write(back[1], &n, sizeof(n)) != sizeof(n) || read(go[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	if (read(back[0], &copied, sizeof(copied)) != sizeof(copied))
+		die("child did not report");
+	close(go[1]);
+	if (waitpid(pid, NULL, 0) != pid)
+		die("waitpid: %s", strerror(errno));
+	printf("RESULT fork_refs pages=%zu refs=%d child_copied=%lld copied_bytes=%lld ns_fork=%.0f ns_fork_task=%.0f\n",
+	       pages, NR_PIPES, copied, copied * (long long)ps, t1 - t0, c1 - c0);
+	fflush(stdout);
+	for (i = 0; i < NR_PIPES; i++) {
+		close(pfd[i][0]);
+		close(pfd[i][1]);
+	}
+	free(pfd);
+	free(iov);
+	munmap(p, len);
+	return 0;
+}
