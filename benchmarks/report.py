@@ -279,8 +279,9 @@ def benefit(summary, med, kernels):
            'before it touches anything: pages mapped only by the child), and the fork time '
            'the parent saw (its own CPU time, ns_fork_task). A pinned page must be copied; '
            'every other copied page is memory and time the child did not need. fork_refs: '
-           '64 unpinned pages with 1025 pipe references each in a process that has pinned '
-           'once. fork_thp_partial_<size><k>: every 2 MiB THP (thp) or 64 KiB mTHP (mthp) '
+           f'{int(med("fork_refs.pages", "baseline") or 0)} unpinned pages with '
+           f'{int(med("fork_refs.refs", "baseline") or 0)} pipe references each in a process '
+           'that has pinned once. fork_thp_partial_<size><k>: every 2 MiB THP (thp) or 64 KiB mTHP (mthp) '
            'of the area has its first k subpages pinned (io_uring). fork_sparse/dense: '
            'order-0 pages, one pinned per 2 MiB / all pinned.', '',
            '| scenario | large folios | pinned pages | copied (baseline) | copied (shadow) | '
@@ -308,13 +309,15 @@ def cost(heads, others, kvm):
            'Ratio of medians of the cost per operation (1.00 = no change, above 1 = the '
            'shadow kernel is slower); min..max over the runs beside each median. Nothing '
            'pinned first (what every process pays), then the operations that pin or meet '
-           'pins.' + (' KVM columns: the same guests under KVM, wall-clock medians.'
-                      if kvm else ''), '']
+           'pins.' + (f' Last column: the same jobs in a second pass under '
+                      f'{os.environ.get("WB_REPORT_TIMED", "KVM")} (wall-clock medians; in '
+                      'brackets the whole-process PMU counter ratios, where the guest counted '
+                      'them).' if kvm else ''), '']
     hdr = '| | benchmark | metric | baseline median (min..max) |'
     for k in others:
         hdr += f' {k} median (min..max) | {k}/baseline |'
     if kvm:
-        hdr += ' KVM shadow/baseline |'
+        hdr += ' timed pass: shadow/baseline |'
     out += [hdr, '|---' * (4 + 2 * len(others) + (1 if kvm else 0)) + '|']
     off_moved = []
     for group, want in (('nothing pinned', True), ('pins', False)):
@@ -335,7 +338,15 @@ def cost(heads, others, kvm):
                     line += ' - | - |'
             if kvm:
                 kb, ks = kvm.get((metric, 'baseline')), kvm.get((metric, 'shadow'))
-                line += f' {ks / kb:.3f} |' if kb and ks else ' - |'
+                cell = f'{ks / kb:.3f}' if kb and ks else '-'
+                pmu = []
+                for ev, short in (('cycles', 'cyc'), ('instructions', 'ins'),
+                                  ('dTLB-load-misses', 'dTLB'), ('cache-misses', 'cache')):
+                    pb = kvm.get((f'{bench}.perf.{ev}', 'baseline'))
+                    ps = kvm.get((f'{bench}.perf.{ev}', 'shadow'))
+                    if pb and ps:
+                        pmu.append(f'{short} {ps / pb:.3f}')
+                line += f' {cell}' + (f' ({", ".join(pmu)})' if pmu else '') + ' |'
             out.append(line)
             group = ''
     if 'shadow-off' in others:
@@ -409,7 +420,7 @@ def main():
         w = csv.writer(f)
         w.writerow(['kernel', 'job', 'run', 'metric', 'value'])
         w.writerows(rows)
-        w.writerows((f'{r[0]} (KVM)',) + r[1:] for r in kvm_rows)
+        w.writerows((f'{r[0]} (timed)',) + r[1:] for r in kvm_rows)
     data = {}
     for k, job, _, metric, v in rows:
         data.setdefault((job, metric), {}).setdefault(k, []).append(v)
@@ -463,6 +474,15 @@ def main():
                    'repeat almost exactly, and say nothing about caches or TLBs.')
     elif any('KVM' in m for m in methods):
         out.append('  - KVM: wall-clock guest time on this host; expect run-to-run noise.')
+    if kvm:
+        tm = sorted({read('kvm', k, 'method') for k in kernels})
+        out.append(f'- second, timed pass: {", ".join(tm)}; {os.environ.get("SMP_KVM", "2")} '
+                   'vCPUs; the cost table\'s last column (wall-clock ratios of medians, '
+                   'PMU counters where the guest has them); raw rows in raw.csv as '
+                   '"<kernel> (timed)"')
+    else:
+        out.append('- no timed pass: no KVM guest boots on this host (probe cached in '
+                   'build/kvm-probe; REPORT_TIMED=tcg exercises the pass under plain TCG)')
     out.append('- kernels (`uname -r` in the guests): ' +
                ', '.join(f'{k} `{meta["kernels"][k]["uname_r"]}`' for k in kernels))
     out.append('- configs: baseline = pristine Debian tree; shadow = assembled tree with '

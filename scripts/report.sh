@@ -8,7 +8,8 @@
 # KUnit); shadow-special: the same plus CONFIG_SHADOW_PTE_SPECIAL; shadow-off
 # (assembled, CONFIG_SHADOW_PTE=n), which must match baseline. The test
 # kernel (configs/shadow.config, with CONFIG_DEBUG_SHADOW_PTE) is not measured.
-# Method: KVM when /dev/kvm boots a guest (probed), else TCG with -icount shift=0,sleep=off.
+# Method: TCG with -icount shift=0,sleep=off for every kernel; where /dev/kvm
+# boots a guest (probed), a second pass under KVM (REPORT_TIMED).
 # Environment: REPS (runs per benchmark and mode, default 5), SIZE_MIB (fault,
 # munmap, mremap, anon-cow and gup_test benchmarks, default 64), BIG_MIB (fork
 # and memory benchmarks, default 256).
@@ -30,12 +31,23 @@ step userspace bash "$TOP/scripts/build-userspace.sh"
 jobs=$(find "$TOP/benchmarks/jobs" -name 'bench_*.sh' -printf '%f\n' 2>/dev/null | sed 's/\.sh$//' | LC_ALL=C sort | paste -sd,)
 [ -n "$jobs" ] || die "benchmarks/jobs/ holds no bench_*.sh job"
 note "report: $(echo "$jobs" | tr ',' '\n' | wc -l) benchmark jobs, ${REPS:-5} runs each, sizes ${SIZE_MIB:-64}/${BIG_MIB:-256} MiB"
-if kvm_works "$(kernel_out baseline)/arch/x86/boot/bzImage"; then icount=0; else icount=1; fi
+# Two methods. Always TCG icount: instruction counts, exact and repeatable.
+# Then, where a KVM guest boots, the same jobs again under KVM: wall-clock
+# time and the PMU counters the guest has (report.py's KVM columns).
+# REPORT_TIMED=auto (default: KVM if it works), no, or tcg (plain TCG wall
+# clock instead of KVM: only to exercise the second pass on a host without KVM).
+timed=${REPORT_TIMED:-auto}
+case $timed in
+auto) if kvm_works "$(kernel_out baseline)/arch/x86/boot/bzImage"; then timed=kvm; else timed=no; fi ;;
+kvm | tcg | no) ;;
+*) die "REPORT_TIMED='$timed': auto, kvm, tcg or no" ;;
+esac
+icount=1
 # CPUs per guest (SMP=N overrides). Under icount QEMU runs every vCPU in one
 # host thread, so a second vCPU adds interleaving, not parallelism: a job
 # whose children may land on either vCPU (anon_cow) then measures 1x or 2x
-# its work from run to run. The icount report uses one vCPU; KVM two.
-smp=${SMP:-$((icount ? 1 : 2))}
+# its work from run to run. The icount pass uses one vCPU, the KVM pass two.
+smp=${SMP:-1}
 [[ $smp =~ ^[1-9][0-9]*$ ]] || die "SMP='$smp': a number of CPUs"
 export WB_REPORT_SMP=$smp
 rm -rf "$R.tmp"
@@ -51,6 +63,17 @@ for k in "${cols[@]}"; do
 		step "bench-$k" bash "$TOP/scripts/run-guest.sh" "$(build_of "$k")" "$jobs" "$R.tmp/$k" ||
 		die "benchmark run on $k failed: $(cat "$R.tmp/$k/status" 2>/dev/null) (console: $R.tmp/$k/console.log)"
 done
+# The timed pass: every kernel again, same jobs, into kvm/<column>.
+if [ "$timed" != no ]; then
+	export WB_REPORT_TIMED=$timed
+	for k in "${cols[@]}"; do
+		# shellcheck disable=SC2097,SC2098 # KVM applies to run-guest.sh only
+		MEM=$mem SMP=${SMP_KVM:-2} ICOUNT=0 KVM=$([ "$timed" = kvm ] && echo 1 || echo 0) \
+			APPEND="wb.reps=${REPS:-5} wb.size=${SIZE_MIB:-64} wb.bigsize=${BIG_MIB:-256}" \
+			step "bench-$k-$timed" bash "$TOP/scripts/run-guest.sh" "$(build_of "$k")" "$jobs" "$R.tmp/kvm/$k" ||
+			die "timed benchmark run on $k failed: $(cat "$R.tmp/kvm/$k/status" 2>/dev/null) (console: $R.tmp/kvm/$k/console.log)"
+	done
+fi
 # Pins from several CPUs at once: its own boot with SMP_CPUS vCPUs (default
 # 4), baseline and shadow only; benchmarks/jobs/smp_pin_threads.sh.
 smp_cpus=${SMP_CPUS:-4}

@@ -6,7 +6,8 @@
 # wb.bigsize=MiB for fork and memory (default 256).
 # Output per run: "RUN <i> <label>", the benchmark's RESULT lines, and perf
 # stat's CSV lines prefixed "PERF " (benchmarks/report.py names them
-# <label>.perf.<event>); instructions and cycles only where a PMU counts them.
+# <label>.perf.<event>); instructions, cycles, dTLB-load-misses and
+# cache-misses only where a PMU counts them.
 wb_arg() { tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p" | tail -n 1; }
 reps=$(wb_arg wb.reps)
 reps=${reps:-5}
@@ -15,12 +16,15 @@ size=${size:-64}
 bigsize=$(wb_arg wb.bigsize)
 bigsize=${bigsize:-256}
 export reps size bigsize
-# Software events always; hardware ones when the guest has a PMU (KVM).
+# Software events always; hardware ones when the guest has a PMU (KVM),
+# each group only if perf counts it here.
 events=page-faults,minor-faults,task-clock,context-switches
-if perf stat -x, -e instructions,cycles -o /tmp/pmu.csv true 2>/dev/null &&
-	grep -q '^[0-9][0-9]*,' /tmp/pmu.csv; then
-	events=$events,instructions,cycles
-fi
+for hw in instructions,cycles dTLB-load-misses,cache-misses; do
+	if perf stat -x, -e "$hw" -o /tmp/pmu.csv true 2>/dev/null &&
+		grep -q '^[0-9][0-9]*,' /tmp/pmu.csv; then
+		events=$events,$hw
+	fi
+done
 
 # bench_run PREFIX BINARY SIZE_MIB [MODE...]: reps runs of /bench/BINARY
 # SIZE_MIB MODE under perf stat for each MODE (label PREFIX_MODE, the name

@@ -82,6 +82,20 @@ static inline long spte_settle_tables(long want)
 	return now;
 }
 
+/* The number a one-value file (sysfs) starts with; -1 if unreadable. */
+static inline long spte_file_number(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
 /* The shadow entry of @addr in process @pid; false if the query failed. */
 static inline bool spte_query(pid_t pid, const void *addr, struct spte_entry *e)
 {
