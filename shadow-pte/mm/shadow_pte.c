@@ -3,6 +3,8 @@
  * Shadow PTEs: entry operations, shadow-table lifetime and introspection.
  * See include/linux/shadow_pte.h for the design and the entry format.
  */
+#define pr_fmt(fmt) "shadow_pte: " fmt
+
 #include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
 #include <linux/export.h>
@@ -100,7 +102,6 @@ struct shadow_pte_bucket {
 
 /* NULL until the first pin is counted; read-mostly, written once. */
 struct shadow_pte_bucket *shadow_pte_records __read_mostly;
-EXPORT_SYMBOL_GPL(shadow_pte_records);
 static unsigned int spte_hash_bits __read_mostly;
 static DEFINE_MUTEX(spte_hash_mutex);
 
@@ -125,7 +126,7 @@ static int __init shadow_pte_init(void)
 	/* Without it a dead CPU keeps up to one batch (1 KiB): not fatal. */
 	if (cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "mm/shadow_pte:dead",
 				      NULL, spte_cpu_dead) < 0)
-		pr_warn("shadow_pte: no CPU hotplug callback for the record batches\n");
+		pr_warn("no CPU hotplug callback for the record batches\n");
 	/*
 	 * Own cache, so /proc/slabinfo shows the cost; SLAB_ACCOUNT charges the
 	 * tables to the memcg of the allocating task, as page tables are.
@@ -178,7 +179,6 @@ struct shadow_pte_table *shadow_pte_table_alloc(gfp_t gfp)
 	count_vm_event(SHADOW_PTE_ALLOC);
 	return t;
 }
-EXPORT_SYMBOL_GPL(shadow_pte_table_alloc);
 
 /**
  * shadow_pte_table_free - free a shadow table that was never attached
@@ -194,7 +194,6 @@ void shadow_pte_table_free(struct shadow_pte_table *t)
 	shadow_pte_account(t, -1);
 	kmem_cache_free(shadow_pte_cache, t);
 }
-EXPORT_SYMBOL_GPL(shadow_pte_table_free);
 
 static void shadow_pte_table_free_cb(struct rcu_head *head)
 {
@@ -216,7 +215,6 @@ long shadow_pte_nr_tables(void)
 {
 	return spte_sum(&spte_nr_tables);
 }
-EXPORT_SYMBOL_GPL(shadow_pte_nr_tables);
 
 /**
  * shadow_pte_nr_alloc_fail - number of failed shadow-table allocations
@@ -225,7 +223,6 @@ long shadow_pte_nr_alloc_fail(void)
 {
 	return atomic_long_read(&shadow_pte_alloc_fails);
 }
-EXPORT_SYMBOL_GPL(shadow_pte_nr_alloc_fail);
 
 /**
  * shadow_pte_fail_next_allocs - fault injection: fail the next @n allocations
@@ -235,7 +232,6 @@ void shadow_pte_fail_next_allocs(unsigned int n)
 {
 	atomic_set(&shadow_pte_fail_next, min_t(unsigned int, n, INT_MAX));
 }
-EXPORT_SYMBOL_GPL(shadow_pte_fail_next_allocs);
 
 /**
  * shadow_pte_attach - the shadow table of a PTE table, attaching one if needed
@@ -262,7 +258,6 @@ struct shadow_pte_table *shadow_pte_attach(struct ptdesc *pt,
 	smp_store_release(&pt->pt_shadow, t);
 	return t;
 }
-EXPORT_SYMBOL_GPL(shadow_pte_attach);
 
 /* Does any entry in [@lo, @hi) of @t hold a pin count? */
 static __always_inline bool spte_range_has_pins(struct shadow_pte_table *t,
@@ -306,6 +301,7 @@ void __shadow_pte_table_dtor(struct ptdesc *pt)
 {
 	spte_table_release(pt);
 }
+/* pagetable_pte_dtor(), inline, frees PTE tables in modules too. */
 EXPORT_SYMBOL_GPL(__shadow_pte_table_dtor);
 
 /*
@@ -319,7 +315,6 @@ void __shadow_pte_table_deposit(struct ptdesc *pt)
 {
 	spte_table_release(pt);
 }
-EXPORT_SYMBOL_GPL(__shadow_pte_table_deposit);
 
 /**
  * shadow_pte_table_empty - does the table hold neither pins nor special bits?
@@ -336,7 +331,6 @@ bool shadow_pte_table_empty(struct shadow_pte_table *t)
 			return false;
 	return true;
 }
-EXPORT_SYMBOL_GPL(shadow_pte_table_empty);
 
 u32 shadow_pte_read(struct shadow_pte_table *t, unsigned int idx)
 {
@@ -344,7 +338,6 @@ u32 shadow_pte_read(struct shadow_pte_table *t, unsigned int idx)
 		return 0;
 	return atomic_read(&t->ent[idx]);
 }
-EXPORT_SYMBOL_GPL(shadow_pte_read);
 
 /*
  * Apply @n units (@n > 0: add, < 0: remove) to the R/O or R/W count of @e.
@@ -415,7 +408,6 @@ int shadow_pte_pin(struct shadow_pte_table *t, unsigned int idx, bool write)
 		return -EINVAL;
 	return spte_count_apply(&t->ent[idx], write, 1) ? 0 : -EOVERFLOW;
 }
-EXPORT_SYMBOL_GPL(shadow_pte_pin);
 
 /**
  * shadow_pte_unpin - remove one pin from the R/O or R/W count of entry @idx
@@ -437,7 +429,6 @@ int shadow_pte_unpin(struct shadow_pte_table *t, unsigned int idx, bool write)
 		return -ENOENT;
 	return spte_count_apply(&t->ent[idx], write, -1) ? 0 : -EOVERFLOW;
 }
-EXPORT_SYMBOL_GPL(shadow_pte_unpin);
 
 int shadow_pte_set_special(struct shadow_pte_table *t, unsigned int idx)
 {
@@ -446,7 +437,6 @@ int shadow_pte_set_special(struct shadow_pte_table *t, unsigned int idx)
 	atomic_or(SHADOW_PTE_SPECIAL, &t->ent[idx]);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(shadow_pte_set_special);
 
 int shadow_pte_clear_special(struct shadow_pte_table *t, unsigned int idx)
 {
@@ -455,7 +445,6 @@ int shadow_pte_clear_special(struct shadow_pte_table *t, unsigned int idx)
 	atomic_andnot(SHADOW_PTE_SPECIAL, &t->ent[idx]);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(shadow_pte_clear_special);
 
 #ifdef CONFIG_SHADOW_PTE_SPECIAL
 /*
@@ -477,7 +466,6 @@ int __shadow_pte_mkspecial(pte_t *ptep)
 	atomic_or(SHADOW_PTE_SPECIAL, &t->ent[shadow_pte_slot(ptep)]);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(__shadow_pte_mkspecial);
 
 /* The shadow table of the PTE table @pmdval points to, if any (lockless). */
 static struct shadow_pte_table *spte_pmd_shadow(pmd_t pmdval)
@@ -510,7 +498,6 @@ int __shadow_pte_special_prepare(struct mm_struct *mm, pmd_t *pmd,
 	shadow_pte_table_free(t);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(__shadow_pte_special_prepare);
 
 static bool spte_table_has_special(struct shadow_pte_table *t)
 {
@@ -539,7 +526,6 @@ int __shadow_pte_fork_prepare(struct mm_struct *dst_mm, pmd_t *dst_pmd,
 		return -ENOMEM;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(__shadow_pte_fork_prepare);
 #endif /* CONFIG_SHADOW_PTE_SPECIAL */
 
 /*
@@ -861,7 +847,7 @@ static int spte_hash_alloc(void)
 		goto out;
 	}
 	spte_hash_bits = ilog2(n);
-	pr_info("shadow_pte: pin record hash: %lu buckets, %lu bytes\n",
+	pr_info("pin record hash: %lu buckets, %lu bytes\n",
 		n, n * sizeof(*h));
 	/* The size before the pointer: see spte_bucket(). */
 	smp_store_release(&shadow_pte_records, h);
@@ -891,7 +877,6 @@ int shadow_pte_prealloc_fill(struct shadow_pte_prealloc *pa, bool pin)
 		pa->pin = spte_rec_alloc(GFP_KERNEL);
 	return pa->pin ? 0 : -ENOMEM;
 }
-EXPORT_SYMBOL_GPL(shadow_pte_prealloc_fill);
 
 /**
  * shadow_pte_prealloc_free - free what a preallocation did not use
@@ -907,7 +892,6 @@ void shadow_pte_prealloc_free(struct shadow_pte_prealloc *pa)
 	pa->table = NULL;
 	pa->pin = NULL;
 }
-EXPORT_SYMBOL_GPL(shadow_pte_prealloc_free);
 
 /**
  * shadow_pte_gup_pin - count a FOLL_PIN pin of @folio through PTE @idx
@@ -966,7 +950,6 @@ int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
 	count_vm_event(SHADOW_PTE_PIN);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(shadow_pte_gup_pin);
 
 /**
  * shadow_pte_gup_fast_pin - count a GUP-fast pin of @folio through @ptep
@@ -1051,7 +1034,6 @@ fallback:
 	count_vm_event(SHADOW_PTE_GUP_FAST_FALLBACK);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(shadow_pte_gup_fast_pin);
 
 /*
  * CONFIG_DEBUG_SHADOW_PTE: a pin record against its folio and its slot
@@ -1109,7 +1091,6 @@ void __shadow_pte_check_fork(pte_t *ptep, struct folio *folio,
 	}
 	spte_unlock_irqrestore(b, flags);
 }
-EXPORT_SYMBOL_GPL(__shadow_pte_check_fork);
 
 /*
  * @refs FOLL_PIN references of a counted folio are dropped, from any
@@ -1150,7 +1131,6 @@ unlock:
 	if (n)
 		count_vm_events(SHADOW_PTE_UNPIN, n);
 }
-EXPORT_SYMBOL_GPL(__shadow_pte_unpin_folio);
 
 /*
  * folio_add_pin(): one more pin on an already pinned folio, without a PTE
@@ -1172,7 +1152,6 @@ void __shadow_pte_add_pin(struct folio *folio)
 		spte_rec_pin(p, spte_rec_table(p), true);
 	spte_unlock_irqrestore(b, flags);
 }
-EXPORT_SYMBOL_GPL(__shadow_pte_add_pin);
 
 /*
  * Detach @folio's record if it is attached to a slot in [@lo, @hi) of @pt,
@@ -1225,7 +1204,6 @@ void __shadow_pte_zap(struct ptdesc *pt, unsigned int idx, unsigned int nr,
 	spte_detach_folio(pt, idx, end, folio, NULL, NULL, 0);
 	spte_settle(t, idx, end);
 }
-EXPORT_SYMBOL_GPL(__shadow_pte_zap);
 
 /* mremap: the destination table gets a shadow table if it has none. */
 int __shadow_pte_move_prepare(struct ptdesc *new_pt,
@@ -1233,7 +1211,6 @@ int __shadow_pte_move_prepare(struct ptdesc *new_pt,
 {
 	return shadow_pte_attach(new_pt, &pa->table) ? 0 : -EAGAIN;
 }
-EXPORT_SYMBOL_GPL(__shadow_pte_move_prepare);
 
 /*
  * mremap move_ptes(): the PTE at entry @oidx of @old_pt moved, now @pte,
@@ -1262,7 +1239,6 @@ void __shadow_pte_move(struct ptdesc *old_pt, unsigned int oidx,
 	spte_detach_folio(old_pt, oidx, oidx + 1, folio, new_pt, nt, nidx);
 	spte_settle(ot, oidx, oidx + 1);
 }
-EXPORT_SYMBOL_GPL(__shadow_pte_move);
 
 /**
  * shadow_pte_pin_count - the outstanding counted pins of @folio
@@ -1294,7 +1270,6 @@ long shadow_pte_pin_count(struct folio *folio, u32 *ro, u32 *rw)
 	spte_unlock_irqrestore(b, flags);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(shadow_pte_pin_count);
 
 /**
  * shadow_pte_nr_records - number of live pin records
@@ -1305,7 +1280,6 @@ long shadow_pte_nr_records(void)
 {
 	return spte_sum(&spte_nr_records);
 }
-EXPORT_SYMBOL_GPL(shadow_pte_nr_records);
 
 /**
  * shadow_pte_record_hash_bytes - size of the pin record hash
@@ -1318,7 +1292,6 @@ unsigned long shadow_pte_record_hash_bytes(void)
 	return smp_load_acquire(&shadow_pte_records) ?
 		sizeof(struct shadow_pte_bucket) << spte_hash_bits : 0;
 }
-EXPORT_SYMBOL_GPL(shadow_pte_record_hash_bytes);
 
 /**
  * shadow_pte_query - find the shadow entry of a user address
@@ -1398,7 +1371,6 @@ out:
 	mmap_read_unlock(mm);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(shadow_pte_query);
 
 #ifdef CONFIG_DEBUG_FS
 /*
