@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Shadow-PTE workbench. The two commands:
-#   make report   build both kernels, boot them, run benchmarks/, write build/report/
-#   make test     KUnit (UML), round trip, mm selftests on both kernels, compared
+#   make report   build the kernels, boot each, run benchmarks/, write build/report/
+#   make test     KUnit (UML), round trip, mm selftests on baseline and shadow, compared
 # Everything else is a step of those two; see README.md.
 
 SHELL := /bin/bash
@@ -12,13 +12,18 @@ S := $(CURDIR)/scripts
 
 OVERLAY := $(shell find shadow-pte kunit -mindepth 2 -type f 2>/dev/null)
 PATCHES := $(wildcard kernel-patches/*.patch) $(wildcard kernel-patches/series)
+# The kernel variants: configs/kernels, the one list every script reads.
+VARIANTS := $(shell awk '!/^\#/ && NF { print $$1 }' configs/kernels)
 
-.PHONY: all help setup source assemble export kernels kernel-baseline kernel-shadow kernel-shadow-off \
-	userspace boot kunit roundtrip test stress report check clean distclean
+.PHONY: all help setup source assemble export kernels $(addprefix kernel-,$(VARIANTS)) \
+	userspace boot run kunit roundtrip test stress report check clean distclean
 
 all: help
 help:
 	@sed -n 's/^## //p' Makefile
+	@echo
+	@echo "Kernel variants (configs/kernels; KERNEL= of boot, run, kernel-<name>):"
+	@awk '!/^#/ && NF { printf "  %-15s %s\n", $$1, substr($$0, index($$0, $$5)) }' configs/kernels
 
 ## make setup        install Debian packages (root; idempotent)
 setup:
@@ -29,6 +34,7 @@ source: setup
 	@bash $(S)/source.sh
 
 ## make assemble     build/tree = base + shadow-pte/ + kunit/ + kernel-patches/ (auto when stale)
+##                   FORCE=1 throws away unexported tree commits; WB_TREE= another tree
 assemble: $(BUILD)/tree.stamp
 $(BUILD)/tree.stamp: $(OVERLAY) $(PATCHES) | source
 	@bash $(S)/assemble.sh
@@ -37,25 +43,39 @@ $(BUILD)/tree.stamp: $(OVERLAY) $(PATCHES) | source
 export:
 	@bash $(S)/export.sh
 
-## make kernels      build baseline (pristine) and shadow (assembled) bzImages, same config
+## make kernels      build baseline (pristine) and shadow (the test kernel)
+## make kernel-NAME  build one variant (NAME from the list below); incremental, ccache
+##                   DEBUG=1 adds configs/debug.config (own folder), EXTRA_CONFIG=FILE
+##                   one more fragment, CONFIG_ONLY=1 stops after the .config, JOBS= (nproc)
 kernels: kernel-baseline kernel-shadow
 kernel-baseline: source
 	@bash $(S)/build-kernel.sh baseline
-kernel-shadow: assemble
-	@bash $(S)/build-kernel.sh shadow
-kernel-shadow-off: assemble
-	@bash $(S)/build-kernel.sh shadow-off
+$(filter-out kernel-baseline,$(addprefix kernel-,$(VARIANTS))): kernel-%: assemble
+	@bash $(S)/build-kernel.sh $*
 
-## make userspace    static selftests, perf, benchmarks and the initramfs
+## make userspace    static selftests, perf, benchmarks (jobs from benchmarks/benchmarks), initramfs
 userspace: assemble
 	@bash $(S)/build-userspace.sh
 
-## make boot KERNEL=baseline|shadow|shadow-off   interactive guest shell
+known-kernel = $(if $(filter $(KERNEL),$(VARIANTS)),,$(error unknown KERNEL='$(KERNEL)': one of $(VARIANTS)))
+
+## make boot KERNEL=NAME          interactive guest shell (leave with exit or reboot -f)
+##                   MEM= (2G) SMP= (2) ICOUNT=1 (TCG icount) KVM=0 (no KVM) APPEND= (kernel args)
 boot:
-	@case "$(KERNEL)" in baseline|shadow|shadow-off) ;; \
-	*) echo "error: unknown KERNEL='$(KERNEL)': use KERNEL=baseline, shadow or shadow-off" >&2; exit 2;; esac
+	$(known-kernel)
 	@$(MAKE) -s kernel-$(KERNEL) userspace
 	@bash $(S)/run-guest.sh $(KERNEL)
+
+## make run KERNEL=NAME CMD='...'  boot, run CMD in the guest, print its output, power off
+##                   output in build/run/NAME/; same settings as boot, TIMEOUT= (s, 1200)
+run:
+	$(known-kernel)
+	$(if $(CMD),,$(error make run needs CMD='shell command'))
+	@$(MAKE) -s kernel-$(KERNEL) userspace
+	@rc=0; APPEND="wb.cmd=$$(printf '%s' '$(subst ','\'',$(CMD))' | base64 -w0) $${APPEND:-}" \
+		bash $(S)/run-guest.sh $(KERNEL) run_cmd $(BUILD)/run/$(KERNEL) || rc=$$?; \
+		sed -n '/^@@@ BEGIN run_cmd/,/^@@@ END run_cmd/p' $(BUILD)/run/$(KERNEL)/results.txt; \
+		exit $$rc
 
 ## make kunit        KUnit suites of kunit/.kunitconfig on ARCH=um
 kunit: assemble
@@ -66,17 +86,21 @@ roundtrip: assemble
 	@bash tests/roundtrip.sh
 
 ## make test         everything that tests; ends with "N passed, N failed, N skipped"
+##                   TEST_JOBS= (guest jobs, comma-separated) STRESS_SECONDS= (60)
 test:
 	@bash $(S)/test.sh
 
 ## make stress       debug shadow kernel (KASAN, lockdep, kmemleak, fault injection,
 ##                   panic_on_warn, 2 CPUs): the seeded race stress, then every
 ##                   shadow-PTE and mm selftest. DURATION= (s, 600) SEED= FAULTS= (%, 2)
+##                   SMP= (2) KERNEL= (shadow; baseline: the same jobs on the page-bit kernel)
 stress:
 	@bash $(S)/stress.sh
 
 ## make report       build, boot, run the benchmarks, write build/report/
-##                   REPS= (5) SIZE_MIB= (64) BIG_MIB= (256) MEM= (6G) SMP_CPUS= (4)
+##                   REPS= (5) SIZE_MIB= (64) BIG_MIB= (256) MEM= (6G) SMP= (1)
+##                   SMP_CPUS= (4, the pin_threads boot) REPORT_TIMED= (auto: a KVM pass
+##                   where KVM boots; no; tcg) SMP_KVM= (2) TIMEOUT= (s per boot, 1200)
 report:
 	@bash $(S)/report.sh
 
@@ -90,5 +114,9 @@ clean:
 		$(BUILD)/userspace $(BUILD)/results $(BUILD)/report $(BUILD)/roundtrip
 
 ## make distclean    drop build/ entirely
+##
+## Settings every step reads: BUILD= (build/) JOBS= (nproc) CCACHE_DIR= (~/.cache/ccache)
+##   CCACHE_MAXSIZE= (8G); assemble/export for other trees (tests/roundtrip.sh):
+##   WB_TREE= WB_STAMP= SRC_REPO= EXPORT_TO=
 distclean:
 	rm -rf $(BUILD)

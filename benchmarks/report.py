@@ -32,7 +32,19 @@ import statistics
 import subprocess
 import sys
 
-KERNELS = ('baseline', 'shadow', 'shadow-special', 'shadow-off')
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'scripts'))
+import guestlog  # noqa: E402  (scripts/guestlog.py: the one results.txt reader)
+
+
+def report_columns():
+    """The report columns of configs/kernels, in table order."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'configs', 'kernels')
+    with open(path) as f:
+        return tuple(ln.split()[3] for ln in f
+                     if ln.strip() and not ln.startswith('#') and ln.split()[3] != '-')
+
+
+KERNELS = report_columns()
 # Metrics that are a cost per operation: the headline ratios and ratios.svg.
 # Fork: the parent's own CPU time (ns_fork_task), which repeats; wall-clock
 # ns_fork stays in the every-metric table.
@@ -65,26 +77,15 @@ NOPIN_BEFORE = {'fault_anon.ns_per_fault': 1.000, 'fault_file_cow.ns_per_fault':
 
 def parse(path, kernel):
     """Rows of one results.txt, and the jobs that failed or never ended."""
-    rows, failed, job, run, label = [], [], None, 0, ''
-    done = False
-    with open(path, errors='replace') as f:
-        for line in f:
-            line = line.rstrip('\n')
-            m = re.match(r'^@@@ BEGIN (\S+)', line)
-            if m:
-                job, run, label = m.group(1), 0, ''
-                continue
-            m = re.match(r'^@@@ END (\S+) rc=(\d+)', line)
-            if m:
-                if m.group(2) != '0':
-                    failed.append(f'{m.group(1)} (rc={m.group(2)})')
-                job = None
-                continue
-            if line.startswith('@@@ DONE'):
-                done = True
-                continue
-            if job is None:
-                continue
+    rows, failed = [], []
+    jobs, done = guestlog.read(path)
+    for job, rc, lines in jobs:
+        if rc is None:
+            failed.append(f'{job} (no END line)')
+        elif rc != 0:
+            failed.append(f'{job} (rc={rc})')
+        run, label = 0, ''
+        for line in lines:
             m = re.match(r'^RUN (\d+)(?: (\S+))?', line)
             if m:
                 run, label = int(m.group(1)), m.group(2) or ''
@@ -106,8 +107,6 @@ def parse(path, kernel):
                         rows.append((kernel, job, run, name, float(fields[0])))
                     except ValueError:
                         pass  # "<not supported>" / "<not counted>"
-    if job is not None:
-        failed.append(f'{job} (no END line)')
     if not done:
         failed.append('guest did not finish its job list (no @@@ DONE)')
     return rows, failed

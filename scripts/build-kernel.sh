@@ -1,24 +1,21 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Configure and build one kernel:
-#   build-kernel.sh baseline|shadow|shadow-off|shadow-bench|shadow-special
-# Config = tinyconfig + configs/guest.config (+ shadow.config for shadow,
-# shadow-off.config, bench.config or bench-special.config for the others)
-# (+ debug.config with DEBUG=1, in its own O= folder). Incremental; compiles
-# through ccache. CONFIG_ONLY=1 stops after the .config has been checked.
+# Configure and build one kernel variant of configs/kernels:
+#   build-kernel.sh NAME
+# Config = tinyconfig + configs/guest.config + the variant's fragments
+# (+ configs/debug.config with DEBUG=1, in its own O= folder, + EXTRA_CONFIG).
+# Incremental; compiles through ccache. CONFIG_ONLY=1 stops after the
+# .config has been checked.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
-K=${1:?usage: build-kernel.sh baseline|shadow|shadow-off|shadow-bench|shadow-special}
+K=${1:?usage: build-kernel.sh NAME (configs/kernels)}
 src=$(kernel_src "$K")
 out=$(kernel_out "$K")
 [ -d "$src/.git" ] || die "no source tree for $K at $src: run 'make source' / 'make assemble'"
 
 frags=("$TOP/configs/guest.config")
-[ "$K" = shadow ] && frags+=("$TOP/configs/shadow.config")
-[ "$K" = shadow-off ] && frags+=("$TOP/configs/shadow-off.config")
-[ "$K" = shadow-bench ] && frags+=("$TOP/configs/bench.config")
-[ "$K" = shadow-special ] && frags+=("$TOP/configs/bench-special.config")
+mapfile -t -O 1 frags < <(kernel_frags "$K")
 [ "${DEBUG:-0}" = 1 ] && frags+=("$TOP/configs/debug.config")
 frags+=(${EXTRA_CONFIG:+"$EXTRA_CONFIG"})
 

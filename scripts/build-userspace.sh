@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Guest userspace, built from the assembled tree so that both kernels run the
+# Guest userspace, built from the assembled tree so that every kernel runs the
 # very same binaries: 6.12 UAPI headers, static mm selftests (cow,
 # gup_longterm, gup_test, with liburing), static perf, the benchmarks, and a
 # busybox initramfs holding all of it plus scripts/guest/.
@@ -70,6 +70,10 @@ fi
 
 # 4. Benchmarks (benchmarks/*.c with the shared benchmarks/bench.h), static.
 mkdir -p "$U/bench"
+# A program whose source went (renamed, removed) must not stay in /bench.
+for b in "$U"/bench/*; do
+	[ -e "$b" ] && [ ! -f "$TOP/benchmarks/$(basename "$b").c" ] && rm -f "$b"
+done
 for f in "$TOP"/benchmarks/*.c; do
 	[ -f "$f" ] || continue
 	b=$(basename "$f" .c)
@@ -87,6 +91,14 @@ cp "$TOP/scripts/guest/init" "$root/init"
 chmod +x "$root/init"
 cp "$TOP"/scripts/guest/jobs/*.sh "$root/jobs/"
 cp "$TOP"/benchmarks/jobs/*.sh "$root/jobs/" 2>/dev/null || true
+# One job per line of benchmarks/benchmarks (job program prefix size modes).
+while read -r job prog prefix size modes; do
+	[ -f "$TOP/benchmarks/$prog.c" ] || die "benchmarks/benchmarks: $job: no benchmarks/$prog.c"
+	case $size in size | bigsize) size="\"\$$size\"" ;; *[!0-9]* | "") die "benchmarks/benchmarks: $job: size '$size'" ;; esac
+	[ "$modes" = - ] && modes="" || modes=" ${modes//,/ }"
+	printf '# Generated from benchmarks/benchmarks by build-userspace.sh.\nset -eu\n. /jobs/lib.sh\nbench_run %s %s %s%s\n' \
+		"$prefix" "$prog" "$size" "$modes" >"$root/jobs/bench_$job.sh"
+done < <(grep -v '^[[:space:]]*\(#\|$\)' "$TOP/benchmarks/benchmarks")
 cp "$U"/selftests/* "$root/selftests/"
 cp "$U"/bench/* "$root/bench/" 2>/dev/null || true
 cp "$U/perf/perf" "$root/bin/perf"

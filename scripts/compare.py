@@ -16,27 +16,17 @@ Exit status 1 if anything failed.
 import re
 import sys
 
+import guestlog
+
 TAP = re.compile(r'^(not ok|ok) (\d+)\s*(.*)$')
 
 
 def parse(path):
     jobs = {}
-    cur = None
-    with open(path, errors='replace') as f:
-        for line in f:
-            line = line.rstrip('\n')
-            m = re.match(r'^@@@ BEGIN (\S+)', line)
-            if m:
-                cur = {'cases': {}, 'rc': None, 'stream': 0, 'run': ''}
-                jobs[m.group(1)] = cur
-                continue
-            m = re.match(r'^@@@ END (\S+) rc=(\d+)', line)
-            if m and cur is not None:
-                cur['rc'] = int(m.group(2))
-                cur = None
-                continue
-            if cur is None:
-                continue
+    for job, rc, lines in guestlog.read(path)[0]:
+        cur = {'cases': {}, 'rc': rc, 'stream': 0, 'run': ''}
+        jobs[job] = cur
+        for line in lines:
             if line.startswith('TAP version'):
                 cur['stream'] += 1
                 continue

@@ -12,14 +12,12 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 PRISTINE=$BUILD/pristine      # git repo: the Debian tarball, one commit, tag "base"
 TREE=${WB_TREE:-$BUILD/tree}              # git clone of PRISTINE + overlay commit + series
-# Kernel output dirs live directly inside their source trees, so that kbuild
-# uses the relative srctree ".." and ccache hits are shared between the two
-# trees and between clones of this repository.
-OUT_baseline=$PRISTINE/.out-baseline
-OUT_shadow=$TREE/.out-shadow
-OUT_shadow_off=$TREE/.out-shadow-off  # assembled tree, CONFIG_SHADOW_PTE=n
-OUT_shadow_bench=$TREE/.out-shadow-bench      # make report: =y without debug and KUnit
-OUT_shadow_special=$TREE/.out-shadow-special  # the same plus CONFIG_SHADOW_PTE_SPECIAL
+# The kernel variants (name, tree, config fragments, report column): one
+# table, configs/kernels; see kernel_* below. Each builds into
+# <tree>/.out-<name>: inside its source tree, so that kbuild uses the
+# relative srctree ".." and ccache hits are shared between the two trees and
+# between clones of this repository.
+KERNELS_FILE=$TOP/configs/kernels
 USERSPACE=$BUILD/userspace    # static selftests, perf, initramfs
 RESULTS=$BUILD/results
 
@@ -75,26 +73,49 @@ kunit_counts() {
 	echo "${p:-0} $((${f:-0} + ${e:-0})) ${s:-0}"
 }
 
+# kernel_field NAME N: field N of NAME's line in configs/kernels.
+kernel_field() {
+	local v
+	v=$(awk -v k="$1" -v n="$2" '!/^#/ && NF && $1 == k { print $n; exit }' "$KERNELS_FILE")
+	[ -n "$v" ] || die "unknown KERNEL='$1': one of $(kernel_names | paste -sd' ') (configs/kernels)"
+	echo "$v"
+}
+
+# Every variant's name, in table order.
+kernel_names() {
+	awk '!/^#/ && NF { print $1 }' "$KERNELS_FILE"
+}
+
 kernel_src() {
-	case "$1" in
-	baseline) echo "$PRISTINE" ;;
-	shadow | shadow-off | shadow-bench | shadow-special) echo "$TREE" ;;
-	*) die "unknown KERNEL='$1': use KERNEL=baseline, shadow, shadow-off, shadow-bench or shadow-special" ;;
+	local t
+	t=$(kernel_field "$1" 2) || exit 1
+	case $t in
+	pristine) echo "$PRISTINE" ;;
+	tree) echo "$TREE" ;;
+	*) die "configs/kernels: $1: tree must be 'pristine' or 'tree'" ;;
 	esac
 }
 
 # DEBUG=1 kernels (configs/debug.config) build into their own folders.
 kernel_out() {
 	local sfx=""
+	local src
 	[ "${DEBUG:-0}" = 1 ] && sfx=-debug
-	case "$1" in
-	baseline) echo "$OUT_baseline$sfx" ;;
-	shadow) echo "$OUT_shadow$sfx" ;;
-	shadow-off) echo "$OUT_shadow_off$sfx" ;;
-	shadow-bench) echo "$OUT_shadow_bench$sfx" ;;
-	shadow-special) echo "$OUT_shadow_special$sfx" ;;
-	*) die "unknown KERNEL='$1': use KERNEL=baseline, shadow, shadow-off, shadow-bench or shadow-special" ;;
-	esac
+	src=$(kernel_src "$1") || exit 1
+	echo "$src/.out-$1$sfx"
+}
+
+# NAME's config fragments (paths), after configs/guest.config.
+kernel_frags() {
+	local f
+	f=$(kernel_field "$1" 3) || exit 1
+	[ "$f" = - ] && return 0
+	tr ',' '\n' <<<"$f" | sed "s|^|$TOP/configs/|"
+}
+
+# "COLUMN NAME" per variant that make report measures, in table order.
+report_columns() {
+	awk '!/^#/ && NF && $4 != "-" { print $4, $1 }' "$KERNELS_FILE"
 }
 
 # /dev/kvm can exist without working (nested KVM on a VM host that cannot run

@@ -3,11 +3,10 @@
 # make report: build the kernels (if stale), boot each, run every benchmark
 # job (benchmarks/jobs/bench_*.sh) and write build/report/ (raw.csv, raw.json,
 # report.md, ratios.svg, memory.svg).
-# Kernels (report column: build): baseline (pristine); shadow: shadow-bench
-# (assembled, CONFIG_SHADOW_PTE=y, configs/bench.config: no debug checks, no
-# KUnit); shadow-special: the same plus CONFIG_SHADOW_PTE_SPECIAL; shadow-off
-# (assembled, CONFIG_SHADOW_PTE=n), which must match baseline. The test
-# kernel (configs/shadow.config, with CONFIG_DEBUG_SHADOW_PTE) is not measured.
+# Kernels: every configs/kernels variant with a report column (baseline;
+# shadow = shadow-bench, =y without debug checks or KUnit; shadow-special;
+# shadow-off, =n, which must match baseline). The test kernel (shadow, with
+# CONFIG_DEBUG_SHADOW_PTE) has none: it is not measured.
 # Method: TCG with -icount shift=0,sleep=off for every kernel; where /dev/kvm
 # boots a guest (probed), a second pass under KVM (REPORT_TIMED).
 # Environment: REPS (runs per benchmark and mode, default 5), SIZE_MIB (fault,
@@ -22,14 +21,24 @@ R=$BUILD/report
 step setup bash "$TOP/scripts/setup.sh"
 step source bash "$TOP/scripts/source.sh"
 step assemble make -s -C "$TOP" assemble
-step kernel-baseline bash "$TOP/scripts/build-kernel.sh" baseline
-step kernel-shadow-bench bash "$TOP/scripts/build-kernel.sh" shadow-bench
-step kernel-shadow-special bash "$TOP/scripts/build-kernel.sh" shadow-special
-step kernel-shadow-off bash "$TOP/scripts/build-kernel.sh" shadow-off
+# Report column -> kernel variant: configs/kernels.
+declare -A build
+cols=()
+while read -r col name; do
+	cols+=("$col")
+	build[$col]=$name
+	step "kernel-$name" bash "$TOP/scripts/build-kernel.sh" "$name"
+done < <(report_columns)
+[ -n "${build[baseline]:-}" ] || die "configs/kernels has no report column 'baseline'"
+build_of() { echo "${build[$1]}"; }
 step userspace bash "$TOP/scripts/build-userspace.sh"
 
-jobs=$(find "$TOP/benchmarks/jobs" -name 'bench_*.sh' -printf '%f\n' 2>/dev/null | sed 's/\.sh$//' | LC_ALL=C sort | paste -sd,)
-[ -n "$jobs" ] || die "benchmarks/jobs/ holds no bench_*.sh job"
+# Every bench_* job: those build-userspace.sh generated from
+# benchmarks/benchmarks and the hand-written ones in benchmarks/jobs/.
+jobs=$({ grep -v '^[[:space:]]*\(#\|$\)' "$TOP/benchmarks/benchmarks" | awk '{ print "bench_" $1 }'
+	find "$TOP/benchmarks/jobs" -name 'bench_*.sh' -printf '%f\n' | sed 's/\.sh$//'; } |
+	LC_ALL=C sort | paste -sd,)
+[ -n "$jobs" ] || die "no benchmark job (benchmarks/benchmarks, benchmarks/jobs/bench_*.sh)"
 note "report: $(echo "$jobs" | tr ',' '\n' | wc -l) benchmark jobs, ${REPS:-5} runs each, sizes ${SIZE_MIB:-64}/${BIG_MIB:-256} MiB"
 # Two methods. Always TCG icount: instruction counts, exact and repeatable.
 # Then, where a KVM guest boots, the same jobs again under KVM: wall-clock
@@ -52,9 +61,6 @@ smp=${SMP:-1}
 export WB_REPORT_SMP=$smp
 rm -rf "$R.tmp"
 mkdir -p "$R.tmp"
-# report column -> kernel build
-build_of() { if [ "$1" = shadow ]; then echo shadow-bench; else echo "$1"; fi; }
-cols=(baseline shadow shadow-special shadow-off)
 # 6 GiB: pin_scale holds up to 1 Mi pages (4 GiB) pinned while it measures.
 mem=${MEM:-6G}
 export WB_REPORT_MEM=$mem

@@ -14,7 +14,7 @@
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
-K=${1:?usage: run-guest.sh baseline|shadow [JOBS OUTDIR]}
+K=${1:?usage: run-guest.sh NAME (configs/kernels) [JOBS OUTDIR]}
 JOBLIST=${2:-}
 OUTDIR=${3:-}
 out=$(kernel_out "$K")
@@ -52,8 +52,12 @@ if [ -z "$JOBLIST" ]; then
 	mkdir -p "$BUILD"
 	truncate -s 512M "$BUILD/boot-swap.img"
 	note "booting $K ($method); leave the guest with 'exit' or 'reboot -f'"
-	exec "${q[@]}" -drive "file=$BUILD/boot-swap.img,format=raw,if=virtio,cache=unsafe" \
-		-serial mon:stdio -append "$append"
+	rc=0
+	"${q[@]}" -drive "file=$BUILD/boot-swap.img,format=raw,if=virtio,cache=unsafe" \
+		-serial mon:stdio -append "$append" || rc=$?
+	# 'exit' powers off through isa-debug-exit with status 0, which QEMU
+	# reports as 1; 'reboot -f' with -no-reboot ends it with 0.
+	case $rc in 0 | 1) exit 0 ;; *) exit "$rc" ;; esac
 fi
 
 [ -n "$OUTDIR" ] || die "batch mode needs an output folder"

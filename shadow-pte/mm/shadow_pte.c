@@ -297,11 +297,11 @@ static void spte_table_release(struct ptdesc *pt)
 	shadow_pte_table_free_rcu(t);
 }
 
+/* pagetable_pte_dtor(), inline, frees PTE tables in modules too: exported. */
 void __shadow_pte_table_dtor(struct ptdesc *pt)
 {
 	spte_table_release(pt);
 }
-/* pagetable_pte_dtor(), inline, frees PTE tables in modules too. */
 EXPORT_SYMBOL_GPL(__shadow_pte_table_dtor);
 
 /*

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * unmap_pinned: munmap() of SIZE_MIB of written private anonymous memory
+ * munmap_pinned: munmap() of SIZE_MIB of written private anonymous memory
  * (THP off) with no pins, one pin per PTE table (sparse) or every page
  * pinned (dense). The pins (io_uring fixed buffers) outlive the mapping;
  * on the shadow kernel zap must detach every pinned PTE's pin record, the
@@ -9,7 +9,7 @@
  * Modelled on will-it-scale's munmap-style teardown loops (map, touch,
  * unmap, time the unmap), written here with pins added.
  *
- * usage: unmap_pinned [SIZE_MIB [none|sparse|dense|all]]
+ * usage: munmap_pinned [SIZE_MIB [none|sparse|dense|all]]
  * output: RESULT munmap_<mode> size_mib=N pinned=N ns_munmap=X ns_per_page=X
  */
 #include "bench.h"
