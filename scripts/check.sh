@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Style checks: shellcheck on every script, -Wall -Wextra on the benchmarks,
-# checkpatch --strict on kernel-patches/ and the overlay's C sources.
+# checkpatch --strict on kernel-patches/ and the overlay's C sources, and
+# the overlay's reST (Documentation/) through docutils, warnings fatal (plain
+# docutils: no Sphinx here, so the page uses no Sphinx-only directive).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -24,5 +26,13 @@ if [ -x "$cp" ]; then
 else
 	echo "checkpatch: no pristine tree yet ('make source')" >&2
 fi
+while IFS= read -r f; do
+	python3 -c 'import sys, docutils.core
+docutils.core.publish_string(open(sys.argv[1]).read(), source_path=sys.argv[1], writer_name="null",
+			     settings_overrides={"halt_level": 2, "report_level": 2})' "$f" || {
+		echo "reST: $f does not parse cleanly" >&2
+		rc=1
+	}
+done < <(find "$TOP/shadow-pte" -name '*.rst' | LC_ALL=C sort)
 [ "$rc" = 0 ] && echo "check: clean"
 exit "$rc"

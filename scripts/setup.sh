@@ -10,7 +10,7 @@ pkgs=(
 	build-essential bc bison flex libelf-dev libssl-dev dwarves python3 perl
 	ccache git cpio xz-utils rsync kmod file
 	qemu-system-x86 busybox-static liburing-dev
-	shellcheck gnuplot-nox
+	shellcheck gnuplot-nox python3-docutils
 )
 missing=()
 for p in "${pkgs[@]}"; do
