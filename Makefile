@@ -16,7 +16,7 @@ PATCHES := $(wildcard kernel-patches/*.patch) $(wildcard kernel-patches/series)
 VARIANTS := $(shell awk '!/^\#/ && NF { print $$1 }' configs/kernels)
 
 .PHONY: all help setup source assemble export kernels $(addprefix kernel-,$(VARIANTS)) \
-	userspace boot run kunit roundtrip test stress report check clean distclean
+	userspace boot run kunit roundtrip test stress report series series-check check clean distclean
 
 all: help
 help:
@@ -104,13 +104,23 @@ stress:
 report:
 	@bash $(S)/report.sh
 
+## make series       build/series/: format-patch --cover-letter of the series, the cover
+##                   letter filled in from the latest report and stress run
+## make series-check make series, then checkpatch every patch, git am onto pristine =
+##                   assembled tree; SERIES_BUILD=1: every prefix builds (slow)
+series: assemble
+	@bash $(S)/series.sh
+
+series-check: assemble
+	@bash $(S)/series.sh check
+
 ## make check        shellcheck the scripts, checkpatch the kernel sources
 check: assemble
 	@bash $(S)/check.sh
 
 ## make clean        drop kernel/userspace build outputs (keeps the trees and ccache)
 clean:
-	rm -rf $(BUILD)/pristine/.out-* $(BUILD)/tree/.out-* $(BUILD)/tree/.kunit-um \
+	rm -rf $(BUILD)/pristine/.out-* $(BUILD)/tree/.out-* $(BUILD)/tree/.kunit-um $(BUILD)/series* \
 		$(BUILD)/userspace $(BUILD)/results $(BUILD)/report $(BUILD)/roundtrip
 
 ## make distclean    drop build/ entirely

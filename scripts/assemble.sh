@@ -45,7 +45,15 @@ while read -r src dst; do
 	git -C "$TREE" add -f -- "$dst"
 	n=$((n + 1))
 done < <(bash "$TOP/scripts/overlay-files.sh" "$SRC_REPO")
-git -C "$TREE" commit -q --allow-empty -m "overlay: new files from shadow-pte/ and kunit/ ($n files)"
+git -C "$TREE" commit -q --allow-empty -s -F - <<EOF
+mm: add the shadow-PTE core, its KUnit suite, selftests and documentation
+
+The files the series adds, whole: include/linux/shadow_pte.h,
+mm/shadow_pte.c, mm/shadow_pte_kunit.c, the shadow_pte_* selftests and
+Documentation/mm/shadow_pte.rst ($n files, from the workbench's shadow-pte/
+and kunit/). Nothing builds them until the Kconfig and Makefile hooks of
+the following patches exist.
+EOF
 git -C "$TREE" tag -f overlay >/dev/null
 unset GIT_AUTHOR_DATE GIT_COMMITTER_DATE
 

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Fill in the cover letter of make series from the latest report and stress run.
+
+usage: cover_letter.py COVER_PATCH REPORT_MD STRESS_RESULTS
+
+COVER_PATCH is git format-patch's 0000-cover-letter.patch: its "*** SUBJECT
+HERE ***" and "*** BLURB HERE ***" are replaced. REPORT_MD is
+build/report/report.md (its Benefit and Cost sections are quoted, the
+nothing-pinned rows and a summary of the rest); STRESS_RESULTS is the
+results.txt of the last make stress (its "stress:" summary lines). Either
+may be missing: the letter then says so instead of quoting numbers.
+"""
+import os
+import re
+import sys
+import textwrap
+
+SUBJECT = 'mm: shadow PTEs: exact per-PTE pin counts for fork'
+
+DESIGN = """\
+Fork must not share an anonymous page that may be pinned. Today "may be
+pinned" is a guess per folio: PG_anon_exclusive plus, for order-0 folios,
+folio_maybe_dma_pinned()'s reading of the reference count, which FOLL_PIN
+raises by GUP_PIN_COUNTING_BIAS. A page with 1024 plain references looks
+pinned and gets copied; one pinned subpage makes a whole large folio look
+pinned.
+
+This series gives each user PTE table that needs one a shadow table (one
+32-bit entry per PTE, 2 KiB per table, pointer in word 4 of the table's
+ptdesc) holding the exact number of FOLL_PIN pins taken through that PTE,
+R/O and R/W apart, and optionally a software special bit. Unpin finds the
+pin through a 32-byte record per pinned page in a hash sized to RAM,
+under bit-spinlock buckets, so it works from any context; zap, mremap and
+table freeing detach or retarget records under the PTE lock, and GUP-fast
+counts inside its recheck. Fork then copies exactly the pages whose entry
+says pinned. Documentation/mm/shadow_pte.rst has the layout, the lifetime
+and the locking table."""
+
+LIMITS = """\
+Known limits:
+- Large folios are not counted per PTE yet: the folio-wide _pincount
+  decides, so fork of a THP or mTHP with one pinned subpage still copies
+  every subpage (measured below; the design for per-subpage precision is
+  in the workbench's docs/subpage-precision.md).
+- Pins and unpins cost more than mainline (see the cost table), and fork of
+  a process that has pinned pays a lookup per exclusive PTE.
+- The core files (mm/shadow_pte.c, include/linux/shadow_pte.h, the KUnit
+  suite) arrive whole in one patch before the hooks that use them, so not
+  every prefix of the series builds with CONFIG_SHADOW_PTE=y.
+- x86_64 and UML only; PREEMPT_RT excluded."""
+
+
+def section(md, title):
+    """The body of the "## title..." section of report.md, up to the next ##."""
+    m = re.search(r'^## ' + re.escape(title) + r'.*?$(.*?)(?=^## |\Z)', md, re.M | re.S)
+    return m.group(1).strip() if m else None
+
+
+def cost_summary(md):
+    """The cost table cut to the columns a cover letter needs."""
+    body = section(md, 'Cost: shadow / baseline')
+    if not body:
+        return None
+    out = []
+    for line in body.splitlines():
+        if not line.startswith('|'):
+            continue
+        cells = [c.strip() for c in line.strip('|').split('|')]
+        if len(cells) < 6 or cells[0].startswith('---'):
+            continue
+        if cells[1] == 'benchmark':
+            out.append(f'{"":16} {"benchmark":28} {"metric":16} {"shadow/base":>11}')
+            continue
+        out.append(f'{cells[0][:16]:16} {cells[1][:28]:28} {cells[2][:16]:16} '
+                   f'{cells[5].strip("*"):>11}')
+    return '\n'.join(out)
+
+
+def benefit_summary(md):
+    body = section(md, 'Benefit')
+    if not body:
+        return None
+    out = []
+    for line in body.splitlines():
+        if not line.startswith('|'):
+            continue
+        cells = [c.strip() for c in line.strip('|').split('|')]
+        if len(cells) < 10 or cells[0].startswith('---'):
+            continue
+        if cells[0] == 'scenario':
+            out.append(f'{"scenario":26} {"pinned":>7} {"copied base":>11} {"copied shadow":>13} '
+                       f'{"fork shadow/base":>16}')
+            continue
+        out.append(f'{cells[0][:26]:26} {cells[2]:>7} {cells[3]:>11} {cells[4]:>13} '
+                   f'{cells[9].strip("*"):>16}')
+    return '\n'.join(out)
+
+
+def main():
+    if len(sys.argv) != 4:
+        sys.exit(__doc__)
+    cover, report, stress = sys.argv[1:]
+    md = open(report).read() if os.path.exists(report) else ''
+    gen = re.search(r'^Generated (.*?) by', md, re.M)
+    method = re.search(r'^- method: (.*)$', md, re.M)
+    parts = [DESIGN, '']
+    if md:
+        parts += [textwrap.fill(
+                  f'Measured with the workbench\'s make report ({gen.group(1) if gen else "?"}; '
+                  f'{method.group(1).split(",")[0] if method else "?"}: instruction '
+                  'counts, so ratios are exact and say nothing about caches), same config '
+                  'with and without the series.', 72), '',
+                  'Benefit: pages fork copied into the child', '',
+                  benefit_summary(md) or '(no benefit table in the report)', '',
+                  'Cost: shadow/baseline per operation (medians)', '',
+                  cost_summary(md) or '(no cost table in the report)', '']
+    else:
+        parts += ['No report found (make report): no figures quoted.', '']
+    if os.path.exists(stress):
+        lines = [ln for ln in open(stress, errors='replace').read().splitlines()
+                 if ln.startswith('stress: ') or ln.startswith('# kmemleak')]
+        ok = sum(1 for ln in open(stress, errors='replace') if re.match(r'^ok \d+', ln))
+        bad = sum(1 for ln in open(stress, errors='replace') if re.match(r'^not ok \d+', ln))
+        parts += [textwrap.fill('Stress (make stress: debug kernel with KASAN, lockdep, '
+                                'kmemleak, fault injection, 2 CPUs): '
+                                f'{ok} passed, {bad} failed', 72), ''] + \
+                 [f'  {ln}' for ln in lines[:12]] + ['']
+    else:
+        parts += ['No stress run found (make stress).', '']
+    parts += [LIMITS]
+    text = open(cover).read()
+    text = text.replace('*** SUBJECT HERE ***', SUBJECT)
+    text = text.replace('*** BLURB HERE ***', '\n'.join(parts))
+    with open(cover, 'w') as f:
+        f.write(text)
+
+
+if __name__ == '__main__':
+    main()
