@@ -16,6 +16,8 @@
 #include <linux/vmstat.h>
 #include <asm/pgalloc.h>
 
+#include "shadow_pte_internal.h"
+
 static struct shadow_pte_table *alloc_table(struct kunit *test)
 {
 	struct shadow_pte_table *t = shadow_pte_table_alloc(GFP_KERNEL);
@@ -55,9 +57,9 @@ static void spte_ro_rw_apart(struct kunit *test)
 	struct shadow_pte_table *t = alloc_table(test);
 	u32 v;
 
-	KUNIT_EXPECT_EQ(test, shadow_pte_pin(t, 7, false), 0);
-	KUNIT_EXPECT_EQ(test, shadow_pte_pin(t, 7, false), 0);
-	KUNIT_EXPECT_EQ(test, shadow_pte_pin(t, 7, true), 0);
+	KUNIT_EXPECT_EQ(test, shadow_pte_entry_inc(t, 7, false), 0);
+	KUNIT_EXPECT_EQ(test, shadow_pte_entry_inc(t, 7, false), 0);
+	KUNIT_EXPECT_EQ(test, shadow_pte_entry_inc(t, 7, true), 0);
 	v = shadow_pte_read(t, 7);
 	KUNIT_EXPECT_EQ(test, shadow_pte_ro(v), 2U);
 	KUNIT_EXPECT_EQ(test, shadow_pte_rw(v), 1U);
@@ -67,7 +69,7 @@ static void spte_ro_rw_apart(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, shadow_pte_read(t, 6), 0U);
 	KUNIT_EXPECT_EQ(test, shadow_pte_read(t, 8), 0U);
 
-	KUNIT_EXPECT_EQ(test, shadow_pte_unpin(t, 7, true), 0);
+	KUNIT_EXPECT_EQ(test, shadow_pte_entry_dec(t, 7, true), 0);
 	v = shadow_pte_read(t, 7);
 	KUNIT_EXPECT_EQ(test, shadow_pte_ro(v), 2U);
 	KUNIT_EXPECT_EQ(test, shadow_pte_rw(v), 0U);
@@ -78,12 +80,12 @@ static void spte_unpin_at_zero(struct kunit *test)
 {
 	struct shadow_pte_table *t = alloc_table(test);
 
-	KUNIT_EXPECT_EQ(test, shadow_pte_unpin(t, 3, false), -ENOENT);
-	KUNIT_EXPECT_EQ(test, shadow_pte_unpin(t, 3, true), -ENOENT);
+	KUNIT_EXPECT_EQ(test, shadow_pte_entry_dec(t, 3, false), -ENOENT);
+	KUNIT_EXPECT_EQ(test, shadow_pte_entry_dec(t, 3, true), -ENOENT);
 	KUNIT_EXPECT_EQ(test, shadow_pte_read(t, 3), 0U);
 	/* An R/W unpin must not eat an R/O pin. */
-	KUNIT_EXPECT_EQ(test, shadow_pte_pin(t, 3, false), 0);
-	KUNIT_EXPECT_EQ(test, shadow_pte_unpin(t, 3, true), -ENOENT);
+	KUNIT_EXPECT_EQ(test, shadow_pte_entry_inc(t, 3, false), 0);
+	KUNIT_EXPECT_EQ(test, shadow_pte_entry_dec(t, 3, true), -ENOENT);
 	KUNIT_EXPECT_EQ(test, shadow_pte_ro(shadow_pte_read(t, 3)), 1U);
 	shadow_pte_table_free(t);
 }
@@ -100,21 +102,21 @@ static void spte_saturate(struct kunit *test, bool write)
 	u32 v;
 
 	for (i = 0; i < SHADOW_PTE_COUNT_MAX; i++)
-		if (shadow_pte_pin(t, 0, write))
+		if (shadow_pte_entry_inc(t, 0, write))
 			break;
 	KUNIT_EXPECT_EQ(test, i, SHADOW_PTE_COUNT_MAX);
 	v = shadow_pte_read(t, 0);
-	KUNIT_EXPECT_EQ(test, shadow_pte_pin(t, 0, write), -EOVERFLOW);
+	KUNIT_EXPECT_EQ(test, shadow_pte_entry_inc(t, 0, write), -EOVERFLOW);
 	KUNIT_EXPECT_EQ(test, shadow_pte_read(t, 0), v);
 	KUNIT_EXPECT_EQ(test, write ? shadow_pte_rw(v) : shadow_pte_ro(v), SHADOW_PTE_COUNT_MAX);
 	/* The other count and the flag bits are unaffected... */
 	KUNIT_EXPECT_EQ(test, write ? shadow_pte_ro(v) : shadow_pte_rw(v), 0U);
 	KUNIT_EXPECT_FALSE(test, v & (SHADOW_PTE_SPECIAL | SHADOW_PTE_RESERVED));
 	/* ...and still work. */
-	KUNIT_EXPECT_EQ(test, shadow_pte_pin(t, 0, !write), 0);
-	KUNIT_EXPECT_EQ(test, shadow_pte_unpin(t, 0, !write), 0);
+	KUNIT_EXPECT_EQ(test, shadow_pte_entry_inc(t, 0, !write), 0);
+	KUNIT_EXPECT_EQ(test, shadow_pte_entry_dec(t, 0, !write), 0);
 	/* Saturated is sticky: an unpin does not bring it back below. */
-	KUNIT_EXPECT_EQ(test, shadow_pte_unpin(t, 0, write), -EOVERFLOW);
+	KUNIT_EXPECT_EQ(test, shadow_pte_entry_dec(t, 0, write), -EOVERFLOW);
 	KUNIT_EXPECT_TRUE(test, shadow_pte_pinned(shadow_pte_read(t, 0)));
 	KUNIT_EXPECT_EQ(test, shadow_pte_read(t, 0), v);
 	shadow_pte_table_free(t);
@@ -139,16 +141,16 @@ static void spte_special_independent(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, shadow_pte_special(shadow_pte_read(t, 9)));
 	KUNIT_EXPECT_FALSE(test, shadow_pte_pinned(shadow_pte_read(t, 9)));
 	KUNIT_EXPECT_FALSE(test, shadow_pte_table_empty(t));
-	KUNIT_EXPECT_EQ(test, shadow_pte_pin(t, 9, true), 0);
-	KUNIT_EXPECT_EQ(test, shadow_pte_pin(t, 9, false), 0);
+	KUNIT_EXPECT_EQ(test, shadow_pte_entry_inc(t, 9, true), 0);
+	KUNIT_EXPECT_EQ(test, shadow_pte_entry_inc(t, 9, false), 0);
 	KUNIT_EXPECT_EQ(test, shadow_pte_clear_special(t, 9), 0);
 	v = shadow_pte_read(t, 9);
 	KUNIT_EXPECT_FALSE(test, shadow_pte_special(v));
 	KUNIT_EXPECT_EQ(test, shadow_pte_ro(v), 1U);
 	KUNIT_EXPECT_EQ(test, shadow_pte_rw(v), 1U);
 	KUNIT_EXPECT_EQ(test, shadow_pte_set_special(t, 9), 0);
-	KUNIT_EXPECT_EQ(test, shadow_pte_unpin(t, 9, true), 0);
-	KUNIT_EXPECT_EQ(test, shadow_pte_unpin(t, 9, false), 0);
+	KUNIT_EXPECT_EQ(test, shadow_pte_entry_dec(t, 9, true), 0);
+	KUNIT_EXPECT_EQ(test, shadow_pte_entry_dec(t, 9, false), 0);
 	KUNIT_EXPECT_EQ(test, shadow_pte_read(t, 9), (u32)SHADOW_PTE_SPECIAL);
 	shadow_pte_table_free(t);
 }
@@ -158,9 +160,9 @@ static void spte_empty_tracks_contents(struct kunit *test)
 	struct shadow_pte_table *t = alloc_table(test);
 
 	KUNIT_EXPECT_TRUE(test, shadow_pte_table_empty(t));
-	KUNIT_EXPECT_EQ(test, shadow_pte_pin(t, PTRS_PER_PTE - 1, false), 0);
+	KUNIT_EXPECT_EQ(test, shadow_pte_entry_inc(t, PTRS_PER_PTE - 1, false), 0);
 	KUNIT_EXPECT_FALSE(test, shadow_pte_table_empty(t));
-	KUNIT_EXPECT_EQ(test, shadow_pte_unpin(t, PTRS_PER_PTE - 1, false), 0);
+	KUNIT_EXPECT_EQ(test, shadow_pte_entry_dec(t, PTRS_PER_PTE - 1, false), 0);
 	KUNIT_EXPECT_TRUE(test, shadow_pte_table_empty(t));
 	shadow_pte_table_free(t);
 }
@@ -169,8 +171,8 @@ static void spte_bad_index(struct kunit *test)
 {
 	struct shadow_pte_table *t = alloc_table(test);
 
-	KUNIT_EXPECT_EQ(test, shadow_pte_pin(t, PTRS_PER_PTE, false), -EINVAL);
-	KUNIT_EXPECT_EQ(test, shadow_pte_unpin(t, PTRS_PER_PTE, true), -EINVAL);
+	KUNIT_EXPECT_EQ(test, shadow_pte_entry_inc(t, PTRS_PER_PTE, false), -EINVAL);
+	KUNIT_EXPECT_EQ(test, shadow_pte_entry_dec(t, PTRS_PER_PTE, true), -EINVAL);
 	KUNIT_EXPECT_EQ(test, shadow_pte_set_special(t, UINT_MAX), -EINVAL);
 	KUNIT_EXPECT_EQ(test, shadow_pte_clear_special(t, PTRS_PER_PTE), -EINVAL);
 	KUNIT_EXPECT_EQ(test, shadow_pte_read(t, PTRS_PER_PTE), 0U);
@@ -195,8 +197,8 @@ static int spte_worker_fn(void *arg)
 
 	for (i = 0; i < SPTE_ROUNDS; i++) {
 		bool write = i & 1;
-		int ret = w->unpin ? shadow_pte_unpin(w->t, 11, write) :
-				     shadow_pte_pin(w->t, 11, write);
+		int ret = w->unpin ? shadow_pte_entry_dec(w->t, 11, write) :
+				     shadow_pte_entry_inc(w->t, 11, write);
 
 		if (ret)
 			w->errors++;
@@ -456,7 +458,7 @@ static void spte_freed_on_munmap(struct kunit *test)
 
 	spte_touch(test, addr);
 	t = spte_attach(test, addr);
-	KUNIT_EXPECT_EQ(test, shadow_pte_pin(t, pte_index(addr), true), 0);
+	KUNIT_EXPECT_EQ(test, shadow_pte_entry_inc(t, pte_index(addr), true), 0);
 	KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), before + 1);
 	/* free_pgtables() -> ___pte_free_tlb()/__pte_free_tlb() -> dtor */
 	KUNIT_ASSERT_EQ(test, vm_munmap(addr, SPTE_MAP_LEN), 0);
@@ -598,8 +600,8 @@ static void spte_query_reports_each_state(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, shadow_pte_query(mm, addr, &where, &val, NULL), 0);
 	KUNIT_EXPECT_EQ(test, where, SHADOW_PTE_NO_SHADOW);
 	t = spte_attach(test, addr);
-	KUNIT_EXPECT_EQ(test, shadow_pte_pin(t, pte_index(addr), false), 0);
-	KUNIT_EXPECT_EQ(test, shadow_pte_pin(t, pte_index(addr), true), 0);
+	KUNIT_EXPECT_EQ(test, shadow_pte_entry_inc(t, pte_index(addr), false), 0);
+	KUNIT_EXPECT_EQ(test, shadow_pte_entry_inc(t, pte_index(addr), true), 0);
 	KUNIT_EXPECT_EQ(test, shadow_pte_query(mm, addr, &where, &val, table), 0);
 	KUNIT_EXPECT_EQ(test, where, SHADOW_PTE_ENTRY);
 	KUNIT_EXPECT_EQ(test, shadow_pte_ro(val), 1U);

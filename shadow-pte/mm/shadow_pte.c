@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Shadow PTEs: entry operations, shadow-table lifetime and introspection.
- * See include/linux/shadow_pte.h for the design and the entry format.
+ * Shadow PTEs: entry operations, shadow-table lifetime, pin records and
+ * introspection. The design: Documentation/mm/shadow_pte.rst.
  */
 #define pr_fmt(fmt) "shadow_pte: " fmt
 
@@ -28,6 +28,8 @@
 #include <linux/vmstat.h>
 /* After the headers it needs but does not include (cpu_relax()). */
 #include <linux/bit_spinlock.h>
+
+#include "shadow_pte_internal.h"
 
 static struct kmem_cache *shadow_pte_cache __ro_after_init;
 /* Live shadow tables, per CPU: nothing global is written on a fault. */
@@ -61,8 +63,8 @@ static_assert(offsetof(struct ptdesc, pt_shadow) != offsetof(struct ptdesc, pmd_
 static_assert(sizeof_field(struct ptdesc, pt_shadow) == sizeof_field(struct page, index));
 
 /*
- * Pin records: one per counted folio (see "Which pins are counted" in the
- * header), 32 bytes, in a hash keyed by the folio. The counts are exact;
+ * Pin records: one per counted folio ("Which pins are counted" in
+ * Documentation/mm/shadow_pte.rst), 32 bytes, in a hash keyed by the folio. The counts are exact;
  * an attached record contributes all of them to its entry (a saturated
  * entry ignores deltas, see spte_count_apply()), a detached one nothing.
  */
@@ -100,7 +102,12 @@ struct shadow_pte_bucket {
 	unsigned long first;
 };
 
-/* NULL until the first pin is counted; read-mostly, written once. */
+/*
+ * NULL until the first pin is counted; read-mostly, written once. The
+ * unpin hooks test it inline: one load of a line nobody writes. (A static
+ * key would save that load, but enabling it at the first pin would take
+ * cpu_hotplug_lock under mmap_lock, from the GUP slow path.)
+ */
 struct shadow_pte_bucket *shadow_pte_records __read_mostly;
 static unsigned int spte_hash_bits __read_mostly;
 static DEFINE_MUTEX(spte_hash_mutex);
@@ -275,8 +282,8 @@ static __always_inline bool spte_range_has_pins(struct shadow_pte_table *t,
  * pagetable_pte_dtor() and pgtable_trans_huge_deposit(): the PTE table is
  * unreachable from the page tables (a GUP-fast walker may still be in it,
  * with IRQs off). Clear the pointer; if a pin record is still attached to
- * the table (see "The pin-count protocol" in the header), detach it; then
- * free the shadow after a grace period.
+ * the table ("Locking" in Documentation/mm/shadow_pte.rst), detach it;
+ * then free the shadow after a grace period.
  */
 static void spte_detach_scan(struct ptdesc *pt);
 
@@ -391,7 +398,7 @@ static void spte_reset_saturated(atomic_t *e)
 }
 
 /**
- * shadow_pte_pin - add one pin to the R/O or R/W count of entry @idx
+ * shadow_pte_entry_inc - add one pin to the R/O or R/W count of entry @idx
  * @t: the table
  * @idx: the PTE's index in its table
  * @write: R/W (FOLL_WRITE) or R/O
@@ -402,7 +409,7 @@ static void spte_reset_saturated(atomic_t *e)
  * Return: 0; -EOVERFLOW when the count is saturated (the pin is not added:
  * the count already reads as pinned); -EINVAL for a bad index.
  */
-int shadow_pte_pin(struct shadow_pte_table *t, unsigned int idx, bool write)
+int shadow_pte_entry_inc(struct shadow_pte_table *t, unsigned int idx, bool write)
 {
 	if (idx >= PTRS_PER_PTE)
 		return -EINVAL;
@@ -410,7 +417,7 @@ int shadow_pte_pin(struct shadow_pte_table *t, unsigned int idx, bool write)
 }
 
 /**
- * shadow_pte_unpin - remove one pin from the R/O or R/W count of entry @idx
+ * shadow_pte_entry_dec - remove one pin from the R/O or R/W count of entry @idx
  * @t: the table
  * @idx: the PTE's index in its table
  * @write: which count
@@ -418,7 +425,7 @@ int shadow_pte_pin(struct shadow_pte_table *t, unsigned int idx, bool write)
  * Return: 0; -ENOENT when the count is zero (nothing changes); -EOVERFLOW
  * when it is saturated (nothing changes); -EINVAL for a bad index.
  */
-int shadow_pte_unpin(struct shadow_pte_table *t, unsigned int idx, bool write)
+int shadow_pte_entry_dec(struct shadow_pte_table *t, unsigned int idx, bool write)
 {
 	u32 v;
 
@@ -783,8 +790,9 @@ static __always_inline void spte_rec_unpin(struct shadow_pte_record *p,
  * moved and their folios' records detached. If no record is attached to
  * the table any more, they are saturated counts that nothing holds: reset
  * them. Otherwise they belong to records still attached (a GUP-fast walker
- * backing out, or a stale record, see the header): an over-count, which
- * goes when those records are unpinned or the table is released.
+ * backing out, or a stale record: Documentation/mm/shadow_pte.rst), an
+ * over-count, which goes when those records are unpinned or the table is
+ * released.
  */
 static void spte_settle(struct shadow_pte_table *t, unsigned int lo,
 			unsigned int hi)
@@ -902,8 +910,9 @@ void shadow_pte_prealloc_free(struct shadow_pte_prealloc *pa)
  * @pa: preallocation, used and cleared as needed
  *
  * The folio's record is attached to this slot if it is not already: a
- * record left attached to another slot (stale, see the header) or detached
- * is retargeted here, with its counts moved.
+ * record left attached to another slot (stale: "Locking" in
+ * Documentation/mm/shadow_pte.rst) or detached is retargeted here, with
+ * its counts moved.
  *
  * Return: 0; -EAGAIN if @pa lacks a table that is needed, or a record that
  * GFP_NOWAIT could not allocate, or the record hash does not exist yet
@@ -1117,7 +1126,7 @@ void __shadow_pte_unpin_folio(struct folio *folio, int refs)
 	spte_debug_check(p, folio, "unpin");
 	t = spte_rec_table(p);
 	for (; refs > 0 && (p->ro || p->rw); refs--, n++)
-		/* R/O first: see the header. */
+		/* R/O first: see Documentation/mm/shadow_pte.rst. */
 		spte_rec_unpin(p, t, !p->ro, 1);
 	if (!p->ro && !p->rw) {
 		spte_rec_detach(p);
@@ -1197,7 +1206,7 @@ void __shadow_pte_zap(struct ptdesc *pt, unsigned int idx, unsigned int nr,
 	for (i = idx; i < end; i++)
 		if (unlikely(shadow_pte_special(atomic_read(&t->ent[i]))))
 			atomic_andnot(SHADOW_PTE_SPECIAL, &t->ent[i]);
-	/* The PTEs are clear before the counts are read: see the header. */
+	/* The PTEs are clear before the counts are read (shadow_pte.rst). */
 	smp_mb();
 	if (likely(!spte_range_has_pins(t, idx, end)))
 		return;
@@ -1230,7 +1239,7 @@ void __shadow_pte_move(struct ptdesc *old_pt, unsigned int oidx,
 		if (!WARN_ON_ONCE(!nt))
 			atomic_or(SHADOW_PTE_SPECIAL, &nt->ent[nidx]);
 	}
-	/* The old PTE is clear before its counts are read: see the header. */
+	/* The old PTE is clear before its counts are read (shadow_pte.rst). */
 	smp_mb();
 	if (likely(!shadow_pte_pinned(atomic_read(&ot->ent[oidx]))))
 		return;

@@ -1,197 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Shadow PTEs: software state for each entry of a user PTE table.
+ * Shadow PTEs: per-PTE software state for user PTE tables, kept in a lazily
+ * allocated shadow table that the PTE table's ptdesc points to: the exact
+ * number of FOLL_PIN pins taken through each PTE (R/O and R/W apart) and,
+ * with CONFIG_SHADOW_PTE_SPECIAL, a software pte_special().
  *
- * Why: the page-bit scheme decides "is this anonymous page pinned?" from the
- * folio (PG_anon_exclusive plus the GUP_PIN_COUNTING_BIAS refcount guess of
- * folio_maybe_dma_pinned()). A shadow entry instead records, for one PTE, the
- * exact number of FOLL_PIN pins that were taken through that PTE, so fork and
- * write faults can ask the PTE rather than guess from the page.
+ * This header has what the rest of the kernel uses: the entry format, the
+ * pointer accessor, and the hooks, each an inline fast path that tests for
+ * a shadow table (or for the pin record hash) and calls an out-of-line
+ * __shadow_pte_*() slow path in mm/shadow_pte.c, with empty stubs for
+ * CONFIG_SHADOW_PTE=n. The primitives only mm/shadow_pte.c and its KUnit
+ * suite use are in mm/shadow_pte_internal.h.
  *
- * Entry format: one 32-bit atomic_t per PTE.
+ * Documentation/mm/shadow_pte.rst has the design: why the page-bit guess is
+ * not enough, the entry layout, why the pointer lives in word 4 of the
+ * ptdesc, a shadow table's lifetime, which pins are counted, the pin-count
+ * protocol with its locking table, the special bit and the accounting.
+ * Entry format (one atomic_t per PTE):
  *
- *   bits  0..14  R/O pin count (pins taken without FOLL_WRITE), 0..32767
- *   bits 15..29  R/W pin count (pins taken with FOLL_WRITE),    0..32767
+ *   bits  0..14  R/O pin count, 0..32767 (32767: saturated)
+ *   bits 15..29  R/W pin count, 0..32767 (32767: saturated)
  *   bit  30      SPECIAL: software pte_special()
  *   bit  31      reserved, always 0
  *
- * Size: PTRS_PER_PTE entries make one shadow table, 2 KiB for the 512-entry
- * tables of x86_64 and UML, i.e. half the size of the PTE table it shadows,
- * plus a 16-byte rcu_head (see struct shadow_pte_table), and only for tables
- * that need one. Two bytes per entry would leave 7-bit
- * counts, which io_uring buffer registration alone can exhaust; eight bytes
- * would double the cost for no use we have today. Counts are updated with
- * atomic read-modify-write so that the lock-free GUP-fast path can count pins
- * too; every other writer holds the PTE table's lock.
- *
- * Limits: a count that reaches SHADOW_PTE_COUNT_MAX saturates: it sticks
- * there, reads as pinned, and ignores later deltas until a zap that has
- * detached every record of its slot resets it. The exact count lives in
- * the pin records (see below), so a pin never fails for want of bits: a
- * saturated entry may over-count (only costs a needless copy at fork) but
- * never under-counts.
- *
- * Where the table hangs: struct ptdesc, word 4 (struct page's index)
- * -------------------------------------------------------------------
- * A user PTE table's ptdesc keeps the shadow table's address in pt_shadow,
- * a member of the union that also holds pt_index/pt_mm/pt_frag_refcount/
- * pt_share_count. Seed 003 proposed word 1 (_pt_pad_1). That word is not
- * stable over a table's life: pgtable_trans_huge_deposit() threads the
- * deposited table's lru through words 1 and 2, withdraw leaves a poison or
- * self pointer there, pte_free_defer() queues the table through pt_rcu_head
- * (words 1 and 2) before the destructor runs, and the page allocator leaves
- * the pfmemalloc bit in it on allocation. Word 4 on the other hand is used,
- * on the configurations this option allows (x86_64 and UML), only by page
- * tables of other levels: pt_mm by x86 PGDs, pt_share_count by hugetlb's
- * shared PMD tables, pt_index by s390 and pt_frag_refcount by powerpc. No
- * deposit, withdraw, RCU-free or allocator path writes it, lockdep and
- * ALLOC_SPLIT_PTLOCKS only change word 5 (ptl), and MEMCG only word 7, so
- * the pointer is stable in every configuration we build (SMP and UP, UML,
- * split or allocated PTLs, with and without MEMCG). Word 4 is not read as
- * compound_head or pfmemalloc, so bit 0 of the pointer is free, and it is
- * kept clear anyway (kmem_cache objects are 64-byte aligned).
- *
- * Nothing but ptdesc_shadow() and the helpers in mm/shadow_pte.c touch the
- * word; build-time assertions pin its offset to struct page's index.
- *
- * Lifetime and locking
- * --------------------
- * - pagetable_pte_ctor() sets the pointer to NULL (the allocator leaves
- *   stale data in word 4): no table is allocated up front.
- * - The first user of a table attaches one with shadow_pte_attach() under the
- *   table's PTL. Callers allocate with shadow_pte_table_alloc(GFP_KERNEL)
- *   before taking the PTL and retry, so nothing spins on GFP_ATOMIC; an
- *   allocation failure fails the operation and leaves nothing behind.
- * - Special bits are written under the table's PTL. Pin counts follow the
- *   protocol in "The pin-count protocol" below.
- * - pagetable_pte_dtor() detaches the table and frees it through call_rcu().
- *   On x86 the destructor runs before the TLB flush, and with RCU table
- *   freeing before GUP-fast walkers are done with the page; they run with
- *   IRQs disabled, which holds off the grace period, so a walker never
- *   touches freed memory. This covers every table-free path at once:
- *   pte_free(), ___pte_free_tlb() (munmap, exit; whether the page then goes
- *   through tlb_remove_page() or the RCU tlb_remove_table() batch) and
- *   pte_free_defer() (khugepaged's collapse and retract paths), which reuses
- *   words 1 and 2 but not word 4.
- * - pgtable_trans_huge_deposit() detaches the table of a deposited PTE
- *   table: khugepaged deposits the live table it collapsed, whose entries
- *   describe PTEs that no longer exist. Like the destructor it first
- *   detaches every pin record still attached to the table.
- *
- * Kernel page tables (init_mm) never run the constructor: never use these
- * helpers on them.
- *
- * Which pins are counted
- * ----------------------
- * FOLL_PIN pins of order-0 anonymous folios, taken through a PTE, by the
- * GUP slow path (follow_page_pte(), under the PTL). While such a folio is
- * pinned exactly one PTE maps it: a pinned anonymous page is
- * PageAnonExclusive, fork copies it instead of sharing it, and swap-out,
- * migration, KSM and khugepaged refuse it. So "the pins of this folio" and
- * "the pins counted in its PTE's entry" are the same number, and every
- * reader decides from the entry. GUP-fast counts too, but only when the
- * PTE table already has a shadow table and the folio's record, if any,
- * is attached to this PTE (shadow_pte_gup_fast_pin(), which rechecks the
- * PMD and PTE inside its critical section); otherwise it hands the page
- * to the slow path (event shadow_pte_gup_fast_fallback).
- * Large folios keep their exact folio-wide _pincount, which stays the
- * authority for them, as for file, shmem, hugetlb and PMD/PUD-mapped pins:
- * none of those is counted here, and shadow_pte_tracks() says which is which.
- *
- * Unpin is given only a page, from any context (bio completion runs in
- * hardirq), so each counted folio has a 32-byte pin record in a hash keyed
- * by the folio, under an IRQ-safe bucket lock: the outstanding R/O and R/W
- * counts and the (ptdesc, index) slot that holds them. The hash has one
- * 8-byte bucket per four pages of RAM, allocated at the first counted pin,
- * so chains stay short however many pages are pinned; nothing on the pin,
- * unpin or fault paths writes a global variable. unpin_user_page() and
- * friends find the record without the PTL or any sleeping lock and
- * decrement both. Whoever clears or moves a pinned PTE (zap, mremap, a
- * table freed with pins in it) retargets or detaches the record under the
- * PTL; a detached record keeps counting its outstanding pins, so a later
- * unpin never touches a slot that another page now occupies. The unpin
- * API cannot say whether a pin was R/O or R/W: when an entry holds both,
- * an unpin takes the R/O count first, so the R/W count can only be over-
- * stated (the conservative direction), never the total.
- *
- * The pin-count protocol
- * ----------------------
- * Rule: the R/O (R/W) count of an entry that is not saturated is the sum
- * of the R/O (R/W) counts of the pin records attached to its slot, and it
- * changes only by +/- deltas, applied under the bucket lock of the record
- * that owns the delta, in the same critical section that changes the
- * record. Nothing ever overwrites a count with a value, except that a
- * saturated count is reset once no record is attached to its table. An
- * attached record contributes all its pins, a detached one none, so every
- * detach, retarget or back-out removes exactly its own delta (GUP-fast's
- * back-out removes the unit its own increment applied). A record is
- * attached to at most one slot; a slot may hold several records' counts,
- * transiently (a GUP-fast pin of a page that its slot no longer maps,
- * waiting for its write_protect_seq back-out) or until they are unpinned
- * or the table is released. Each shadow table counts the records attached
- * to it (nrec), raised before and lowered after their counts.
- *
- * Writers, their context and locks (lock order: PTL -> bucket lock):
- *   GUP slow path  PTL + bucket: attach or retarget the folio's record to
- *                  this slot, +1.
- *   GUP-fast       IRQs off + bucket, no PTL: +1, full barrier, recheck
- *                  PMD, PTE and the table pointer; on a change, -1 and
- *                  drop the record if it was new, before the unlock. Other
- *                  bucket-lock holders never see the transient count.
- *   unpin          any context, bucket (IRQ-safe): -1 from the record, and
- *                  from its slot while its contribution exceeds its count.
- *   folio_add_pin  any context, bucket: +1 (R/W) where the record is.
- *   zap            PTL, after clearing the PTEs, full barrier, then for
- *                  each slot whose counts read non-zero: bucket of the
- *                  folio: detach its record (-counts). If counts remain
- *                  and nrec reads 0, reset the saturated ones; otherwise
- *                  they are other records' (an over-count, safe).
- *   mremap         both PTLs, after moving the PTE, full barrier: bucket of
- *                  the folio: retarget its record (-old, +new); what is
- *                  left at the old slot is handled as by zap.
- *   destructor,    the PTE table is unreachable: clear the table pointer,
- *   deposit        full barrier; if nrec reads non-zero, scan the whole
- *                  hash and detach the records attached to the table.
- * Why zap and mremap may skip a slot whose counts read zero: GUP-fast
- * increments before it rechecks the PTE, zap/mremap clear the PTE before
- * they read the counts, both with a full barrier in between. Either the
- * walker's recheck sees the PTE gone and it backs out, or zap sees its
- * count and takes the bucket lock, which the walker holds until it is
- * done. Every other writer that can attach to the slot needs its PTL.
- * A record attached to a slot whose PTE maps another page (possible only
- * after GUP-fast's late back-out window) over-counts that slot until the
- * record is unpinned or detached: safe. The destructor's scan makes sure
- * that no record ever points at a freed table; GUP-fast raises nrec before
- * its recheck of the table pointer, the destructor clears the pointer
- * before it reads nrec, with a full barrier on both sides. Unpin never
- * allocates, never sleeps and takes only the bucket lock (a bit spinlock,
- * IRQs off); PREEMPT_RT, where GUP-fast's disabled IRQs would have to wait
- * for a preempted holder, is excluded in Kconfig.
- *
- * The special bit
- * ---------------
- * With CONFIG_SHADOW_PTE_SPECIAL the entry also carries a software copy of
- * pte_special(): set, under the PTL, by every site that installs a special
- * PTE in a user page table (the shared zero page on read faults, THP zero
- * page splits, migration's unused-subpage and KSM's zero-page merging,
- * UFFDIO_ZEROPAGE and UFFDIO_MOVE, vmf_insert_pfn/_mixed, vm_insert_page of
- * the zero page, remap_pfn_range), copied at fork, moved by mremap and
- * cleared when the PTE is zapped or replaced (the write fault that COWs a
- * zero page, UFFDIO_MOVE's source). vm_normal_page_pte() then decides from
- * this bit, as an architecture without a hardware special bit has to decide
- * from something other than the PTE value. Kernel page tables (vmalloc,
- * apply_to_page_range() on init_mm) have no ptdesc constructor and are left
- * out. The price: the first special PTE of a table allocates its shadow
- * table, so a range read-faulted onto the zero page costs 2 KiB of shadow
- * per 2 MiB. A site that cannot get a shadow table without sleeping does
- * not install the special PTE (it fails with -ENOMEM, or, where that is
- * safe, leaves the slot empty so that the next access faults again).
- *
- * Memory accounting: the tables come from the "shadow_pte_table" kmem_cache
- * (see /proc/slabinfo), charged to the allocating task's memcg like page
- * tables; /proc/vmstat has nr_shadow_pte_tables (live tables, including
- * ones waiting for their RCU grace period), shadow_pte_alloc and
- * shadow_pte_alloc_fail.
+ * Lock order: PTE table lock, then one pin-record bucket lock.
  */
 #ifndef _LINUX_SHADOW_PTE_H
 /*
@@ -288,36 +120,10 @@ static __always_inline struct shadow_pte_table *ptdesc_shadow(const struct ptdes
 	return READ_ONCE(pt->pt_shadow);
 }
 
-struct shadow_pte_table *shadow_pte_table_alloc(gfp_t gfp);
-void shadow_pte_table_free(struct shadow_pte_table *t);
-bool shadow_pte_table_empty(struct shadow_pte_table *t);
-long shadow_pte_nr_tables(void);
-long shadow_pte_nr_alloc_fail(void);
-void shadow_pte_fail_next_allocs(unsigned int n);
-
-struct shadow_pte_table *shadow_pte_attach(struct ptdesc *pt,
-					   struct shadow_pte_table **prealloc);
 void __shadow_pte_table_dtor(struct ptdesc *pt);
 void __shadow_pte_table_deposit(struct ptdesc *pt);
 
-u32 shadow_pte_read(struct shadow_pte_table *t, unsigned int idx);
-int shadow_pte_pin(struct shadow_pte_table *t, unsigned int idx, bool write);
-int shadow_pte_unpin(struct shadow_pte_table *t, unsigned int idx, bool write);
-int shadow_pte_set_special(struct shadow_pte_table *t, unsigned int idx);
-int shadow_pte_clear_special(struct shadow_pte_table *t, unsigned int idx);
-
-/* What shadow_pte_query() found at an address. */
-enum shadow_pte_where {
-	SHADOW_PTE_NO_PGTABLE,	/* no PTE table maps the address */
-	SHADOW_PTE_HUGE,	/* mapped by a PMD or hugetlb: no PTE table */
-	SHADOW_PTE_NO_SHADOW,	/* PTE table without a shadow table */
-	SHADOW_PTE_ENTRY,	/* shadow entry read into *val */
-};
-
-int shadow_pte_query(struct mm_struct *mm, unsigned long addr,
-		     enum shadow_pte_where *where, u32 *val, u32 *table);
-
-/* Pins counted per PTE (see "Which pins are counted" above). */
+/* Pins counted per PTE: "Which pins are counted" in shadow_pte.rst. */
 struct shadow_pte_record;
 struct shadow_pte_bucket;
 
@@ -343,9 +149,6 @@ int __shadow_pte_move_prepare(struct ptdesc *new_pt,
 			      struct shadow_pte_prealloc *pa);
 void __shadow_pte_move(struct ptdesc *old_pt, unsigned int oidx,
 		       struct ptdesc *new_pt, unsigned int nidx, pte_t pte);
-long shadow_pte_pin_count(struct folio *folio, u32 *ro, u32 *rw);
-long shadow_pte_nr_records(void);
-unsigned long shadow_pte_record_hash_bytes(void);
 void __shadow_pte_check_fork(pte_t *ptep, struct folio *folio,
 			     struct page *page);
 
@@ -434,7 +237,7 @@ static __always_inline void shadow_pte_move(pte_t *old_ptep, pte_t *new_ptep, pt
 
 #ifdef CONFIG_SHADOW_PTE_SPECIAL
 /*
- * The special bit (see "The special bit" above). Every site that installs
+ * The special bit (Documentation/mm/shadow_pte.rst). Every site that installs
  * a pte_mkspecial() PTE in a user page table calls shadow_pte_mkspecial()
  * under the PTL before set_pte_at(); every site that clears or replaces one
  * calls shadow_pte_unspecial() or goes through zap, mremap or the table's
