@@ -108,7 +108,7 @@ def main():
     if md:
         parts += [textwrap.fill(
                   f'Measured with the workbench\'s make report ({gen.group(1) if gen else "?"}; '
-                  f'{method.group(1).split(",")[0] if method else "?"}: instruction '
+                  f'{method.group(1).split(" (")[0] if method else "?"}: instruction '
                   'counts, so ratios are exact and say nothing about caches), same config '
                   'with and without the series.', 72), '',
                   'Benefit: pages fork copied into the child', '',
