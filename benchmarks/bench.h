@@ -34,6 +34,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -400,6 +401,48 @@ static inline void bench_pinned_once(void)
 	s[0] = 1;
 	bench_unpin(bench_pin(s, ps, PIN_DENSE));
 	munmap(s, ps);
+}
+
+/*
+ * fork() as the parent sees it, after bench_settle(): *wall (now_ns()) and
+ * *task (task_ns(): the parent's own CPU time, which the child cannot add
+ * to). The child counts the pages of [p, p + len) that only it maps, the
+ * copies fork gave it (before it touches anything), reports and exits.
+ * Returns that count (-1: the child could not read its pagemap).
+ */
+static inline long long bench_timed_fork(const char *p, size_t len, double *wall,
+					 double *task)
+{
+	long long copied = -1;
+	double t0, t1, c0, c1;
+	int back[2];
+	pid_t pid;
+
+	if (pipe(back))
+		die("pipe: %s", strerror(errno));
+	fflush(stdout);
+	bench_settle();
+	t0 = now_ns();
+	c0 = task_ns();
+	pid = fork();
+	c1 = task_ns();
+	t1 = now_ns();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (!pid) {
+		long long n = exclusive_pages(p, len);
+
+		_exit(write(back[1], &n, sizeof(n)) == sizeof(n) ? 0 : 1);
+	}
+	if (read(back[0], &copied, sizeof(copied)) != sizeof(copied))
+		die("child did not report");
+	if (waitpid(pid, NULL, 0) != pid)
+		die("waitpid: %s", strerror(errno));
+	close(back[0]);
+	close(back[1]);
+	*wall = t1 - t0;
+	*task = c1 - c0;
+	return copied;
 }
 
 /* Negative (absent) counters print as 0 deltas. */

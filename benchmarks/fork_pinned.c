@@ -24,7 +24,6 @@
  * output: RESULT fork_<mode> size_mib=N pinned=N ns_fork=X ns_per_page=X
  *         child_copied=N ns_fork_task=X
  */
-#include <sys/wait.h>
 #include "bench.h"
 
 static const char *const modes[] = { "none", "sparse", "dense", NULL };
@@ -34,44 +33,16 @@ static void run(size_t len, const char *mname)
 	enum pin_mode m = pin_mode_of(mname);
 	size_t ps = page_size();
 	char *p = bench_map_anon(len);
-	long long copied = -1;
-	int go[2], back[2], ring;
-	double t0, t1, c0, c1;
-	char c = 0;
-	pid_t pid;
+	double wall, task;
+	long long copied;
+	int ring;
 
 	touch_write(p, len);
 	ring = bench_pin(p, len, m);
-	if (pipe(go) || pipe(back))
-		die("pipe: %s", strerror(errno));
-	fflush(stdout);
-	bench_settle();
-	t0 = now_ns();
-	c0 = task_ns();
-	pid = fork();
-	c1 = task_ns();
-	t1 = now_ns();
-	if (pid < 0)
-		die("fork: %s", strerror(errno));
-	if (!pid) {
-		long long n = exclusive_pages(p, len);
-
-		close(go[1]);
-		if (write(back[1], &n, sizeof(n)) != sizeof(n) || read(go[0], &c, 1) < 0)
-			_exit(1);
-		_exit(0);
-	}
-	if (read(back[0], &copied, sizeof(copied)) != sizeof(copied))
-		die("child did not report");
-	close(go[1]);
-	if (waitpid(pid, NULL, 0) != pid)
-		die("waitpid: %s", strerror(errno));
-	close(go[0]);
-	close(back[0]);
-	close(back[1]);
+	copied = bench_timed_fork(p, len, &wall, &task);
 	printf("RESULT fork_%s size_mib=%zu pinned=%zu ns_fork=%.0f ns_per_page=%.2f child_copied=%lld ns_fork_task=%.0f\n",
-	       mname, len / MIB, pin_pages(m, len), t1 - t0, (t1 - t0) / (double)(len / ps),
-	       copied, c1 - c0);
+	       mname, len / MIB, pin_pages(m, len), wall, wall / (double)(len / ps),
+	       copied, task);
 	fflush(stdout);
 	bench_unpin(ring);
 	munmap(p, len);

@@ -21,7 +21,6 @@
  *         ns_fork=X ns_fork_task=X
  */
 #define _GNU_SOURCE
-#include <sys/wait.h>
 #include "bench.h"
 
 #define NR_PIPES 1025	/* references per page: one more than the bias */
@@ -38,11 +37,10 @@ int main(int argc, char **argv)
 {
 	size_t ps = page_size(), pages, i, len;
 	long long copied = -1;
-	int (*pfd)[2], back[2];
-	double t0, t1, c0, c1, task[NR_FORKS], wall[NR_FORKS];
+	int (*pfd)[2];
+	double task[NR_FORKS], wall[NR_FORKS];
 	struct iovec *iov;
 	char *p;
-	pid_t pid;
 
 	bench_prog = argv[0];
 	if (argc > 2) {
@@ -78,31 +76,12 @@ int main(int argc, char **argv)
 			    strerror(errno));
 	}
 
-	if (pipe(back))
-		die("pipe: %s", strerror(errno));
+	/* The copies are the same every time: the first fork's count is kept. */
 	for (i = 0; i < NR_FORKS; i++) {
-		fflush(stdout);
-		bench_settle();
-		t0 = now_ns();
-		c0 = task_ns();
-		pid = fork();
-		c1 = task_ns();
-		t1 = now_ns();
-		if (pid < 0)
-			die("fork: %s", strerror(errno));
-		if (!pid) {
-			long long n = i ? 0 : exclusive_pages(p, len);
+		long long n = bench_timed_fork(p, len, &wall[i], &task[i]);
 
-			if (!i && write(back[1], &n, sizeof(n)) != sizeof(n))
-				_exit(1);
-			_exit(0);
-		}
-		if (!i && read(back[0], &copied, sizeof(copied)) != sizeof(copied))
-			die("child did not report");
-		if (waitpid(pid, NULL, 0) != pid)
-			die("waitpid: %s", strerror(errno));
-		task[i] = c1 - c0;
-		wall[i] = t1 - t0;
+		if (!i)
+			copied = n;
 	}
 	qsort(task, NR_FORKS, sizeof(double), cmp_double);
 	qsort(wall, NR_FORKS, sizeof(double), cmp_double);

@@ -26,7 +26,6 @@
  *         pinned=N child_copied=N unneeded_bytes=N ns_fork=X ns_fork_task=X
  */
 #include <dirent.h>
-#include <sys/wait.h>
 #include "bench.h"
 
 #define THP_DIR "/sys/kernel/mm/transparent_hugepage"
@@ -138,12 +137,11 @@ static void run(size_t len, const char *mname)
 	size_t ps = page_size(), folio = mthp ? 64 * 1024 : PMD_SZ;
 	size_t per = folio / ps, k, nfolios = len / folio, i, map = len + PMD_SZ;
 	const char *kname = mname + (mthp ? 4 : 3);
-	char path[256], *raw, *p, c = 0;
+	char path[256], *raw, *p;
 	long long faults0, large, copied = -1;
-	double t0, t1, c0, c1;
+	double wall, task;
 	struct iovec *iov;
-	int go[2], back[2], ring;
-	pid_t pid;
+	int ring;
 
 	k = !strcmp(kname, "all") ? per : strtoul(kname, NULL, 10);
 	if (!nfolios)
@@ -170,36 +168,10 @@ static void run(size_t len, const char *mname)
 	ring = bench_pin_iov(iov, nfolios);
 	free(iov);
 
-	if (pipe(go) || pipe(back))
-		die("pipe: %s", strerror(errno));
-	fflush(stdout);
-	bench_settle();
-	t0 = now_ns();
-	c0 = task_ns();
-	pid = fork();
-	c1 = task_ns();
-	t1 = now_ns();
-	if (pid < 0)
-		die("fork: %s", strerror(errno));
-	if (!pid) {
-		long long n = exclusive_pages(p, len);
-
-		close(go[1]);
-		if (write(back[1], &n, sizeof(n)) != sizeof(n) || read(go[0], &c, 1) < 0)
-			_exit(1);
-		_exit(0);
-	}
-	if (read(back[0], &copied, sizeof(copied)) != sizeof(copied))
-		die("child did not report");
-	close(go[1]);
-	if (waitpid(pid, NULL, 0) != pid)
-		die("waitpid: %s", strerror(errno));
-	close(go[0]);
-	close(back[0]);
-	close(back[1]);
+	copied = bench_timed_fork(p, len, &wall, &task);
 	printf("RESULT fork_thp_partial_%s size_mib=%zu folios=%zu large_folios=%lld pinned=%zu child_copied=%lld unneeded_bytes=%lld ns_fork=%.0f ns_fork_task=%.0f\n",
 	       mname, len / MIB, nfolios, large, k * nfolios, copied,
-	       (copied - (long long)(k * nfolios)) * (long long)ps, t1 - t0, c1 - c0);
+	       (copied - (long long)(k * nfolios)) * (long long)ps, wall, task);
 	fflush(stdout);
 	bench_unpin(ring);
 	munmap(raw, map);

@@ -57,44 +57,41 @@ def section(md, title):
     return m.group(1).strip() if m else None
 
 
-def cost_summary(md):
-    """The cost table cut to the columns a cover letter needs."""
-    body = section(md, 'Cost: shadow / baseline')
-    if not body:
-        return None
-    out = []
+def rows(md, title, ncols):
+    """The cells of each row (header included, separator not) of the first
+    markdown table in section @title with at least @ncols columns."""
+    body = section(md, title) or ''
     for line in body.splitlines():
         if not line.startswith('|'):
             continue
         cells = [c.strip() for c in line.strip('|').split('|')]
-        if len(cells) < 6 or cells[0].startswith('---'):
-            continue
-        if cells[1] == 'benchmark':
+        if len(cells) >= ncols and not cells[0].startswith('---'):
+            yield cells
+
+
+def cost_summary(md):
+    """The cost table cut to the columns a cover letter needs."""
+    out = []
+    for c in rows(md, 'Cost: shadow / baseline', 6):
+        if c[1] == 'benchmark':
             out.append(f'{"":16} {"benchmark":28} {"metric":16} {"shadow/base":>11}')
-            continue
-        out.append(f'{cells[0][:16]:16} {cells[1][:28]:28} {cells[2][:16]:16} '
-                   f'{cells[5].strip("*"):>11}')
-    return '\n'.join(out)
+        else:
+            out.append(f'{c[0][:16]:16} {c[1][:28]:28} {c[2][:16]:16} '
+                       f'{c[5].strip("*"):>11}')
+    return '\n'.join(out) or None
 
 
 def benefit_summary(md):
-    body = section(md, 'Benefit')
-    if not body:
-        return None
+    """The benefit table: pinned, copied on each kernel, fork time ratio."""
     out = []
-    for line in body.splitlines():
-        if not line.startswith('|'):
-            continue
-        cells = [c.strip() for c in line.strip('|').split('|')]
-        if len(cells) < 10 or cells[0].startswith('---'):
-            continue
-        if cells[0] == 'scenario':
+    for c in rows(md, 'Benefit', 10):
+        if c[0] == 'scenario':
             out.append(f'{"scenario":26} {"pinned":>7} {"copied base":>11} {"copied shadow":>13} '
                        f'{"fork shadow/base":>16}')
-            continue
-        out.append(f'{cells[0][:26]:26} {cells[2]:>7} {cells[3]:>11} {cells[4]:>13} '
-                   f'{cells[9].strip("*"):>16}')
-    return '\n'.join(out)
+        else:
+            out.append(f'{c[0][:26]:26} {c[2]:>7} {c[3]:>11} {c[4]:>13} '
+                       f'{c[9].strip("*"):>16}')
+    return '\n'.join(out) or None
 
 
 def main():
