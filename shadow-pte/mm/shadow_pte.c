@@ -73,12 +73,28 @@ static_assert(sizeof_field(struct ptdesc, pt_shadow) == sizeof_field(struct page
 
 struct shadow_pte_record {
 	struct shadow_pte_record *next;	/* bucket chain */
-	struct folio *folio;
-	struct ptdesc *pt;		/* the PTE table; NULL once detached */
-	unsigned int idx : SPTE_IDX_BITS;	/* the PTE's index in it */
-	unsigned int ro : 32 - SPTE_IDX_BITS;	/* outstanding R/O pins */
-	unsigned int rw;			/* outstanding R/W pins */
+	struct folio *folio;		/* | SPTE_KEY_LARGE: a large folio's */
+	union {
+		struct {			/* an order-0 folio's record */
+			struct ptdesc *pt;	/* the PTE table; NULL once detached */
+			unsigned int idx : SPTE_IDX_BITS;	/* the PTE's index in it */
+			unsigned int ro : 32 - SPTE_IDX_BITS;	/* outstanding R/O pins */
+			unsigned int rw;			/* outstanding R/W pins */
+		};
+		struct {			/* a large folio's record */
+			u32 *sub;		/* recorded pins, per subpage */
+			unsigned int sum;	/* their sum */
+			unsigned int nr;	/* subpages */
+		};
+	};
 };
+
+/*
+ * A large folio's record has the folio's address with this bit set as its
+ * key (folios are at least word aligned), in the folio's bucket: no lookup
+ * of an order-0 folio can find it, and order-0 code never sees one.
+ */
+#define SPTE_KEY_LARGE		2UL
 
 static_assert(sizeof(struct shadow_pte_record) == 4 * sizeof(void *));
 static_assert(PTRS_PER_PTE <= 1U << SPTE_IDX_BITS);
@@ -552,6 +568,16 @@ static __always_inline struct shadow_pte_record *spte_first(const struct shadow_
 	return (struct shadow_pte_record *)(b->first & ~SPTE_LOCKED);
 }
 
+static __always_inline struct folio *spte_large_key(struct folio *folio)
+{
+	return (struct folio *)((unsigned long)folio | SPTE_KEY_LARGE);
+}
+
+static __always_inline bool spte_rec_large(const struct shadow_pte_record *p)
+{
+	return (unsigned long)p->folio & SPTE_KEY_LARGE;
+}
+
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 /* One lockdep class for every bucket lock: lockdep checks PTL -> bucket. */
 static struct lock_class_key spte_bucket_key;
@@ -828,7 +854,7 @@ static void spte_detach_scan(struct ptdesc *pt)
 			continue;
 		spte_lock_irqsave(&h[i], flags);
 		for (p = spte_first(&h[i]); p; p = p->next) {
-			if (p->pt != pt)
+			if (spte_rec_large(p) || p->pt != pt)
 				continue;
 			spte_rec_detach(p);
 			count_vm_event(SHADOW_PTE_PIN_DETACH);
@@ -1160,6 +1186,229 @@ void __shadow_pte_add_pin(struct folio *folio)
 	if (p)
 		spte_rec_pin(p, spte_rec_table(p), true);
 	spte_unlock_irqrestore(b, flags);
+}
+
+/*
+ * Large anonymous folios ("Large folios" in Documentation/mm/shadow_pte.rst).
+ * A folio whose pins are recorded has one record (SPTE_KEY_LARGE) with a
+ * count per subpage and their sum. The invariant, for every subpage P:
+ *
+ *	recorded(P) <= pins(P)
+ *
+ * held by recording a pin only after it is taken, and only once (when GUP
+ * returns it: gup_fast_fallback() for its fast part, __gup_longterm_locked()
+ * for the rest), lowering a count before the pin is dropped, and forgetting
+ * every count of the folio when an unpin cannot say which subpage it drops.
+ * So sum <= _pincount always (the debug kernel checks it), and when they
+ * are equal every count is exact: fork may then share the subpages without
+ * a recorded pin. A pin that could not be recorded, folio_add_pin(), or a
+ * forgotten count leaves the sum short: fork makes the page-bit decision
+ * for the folio until those pins are gone.
+ */
+
+/* CONFIG_DEBUG_SHADOW_PTE: the records of @folio against its _pincount. */
+static void spte_large_check(const struct shadow_pte_record *p,
+			     struct folio *folio, int pins, const char *where)
+{
+	unsigned int i, sum = 0;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_SHADOW_PTE))
+		return;
+	for (i = 0; i < p->nr; i++)
+		sum += p->sub[i];
+	WARN_ONCE(sum != p->sum || p->sum > pins || p->nr != folio_nr_pages(folio),
+		  "shadow_pte: %s: large folio records sum %u (counted %u) over %u subpages, _pincount %d, %ld pages\n",
+		  where, p->sum, sum, p->nr, pins, folio_nr_pages(folio));
+}
+
+/* Free a large folio's record, unlinked; IRQs off (unpin may be in hardirq). */
+static void spte_large_put(struct shadow_pte_record *p)
+{
+	kfree(p->sub);
+	spte_rec_put(p);
+}
+
+/* Record @n pins of @folio, on the pages at @pages (process context). */
+static void spte_large_record(struct folio *folio, struct page **pages, long n,
+			      bool can_sleep)
+{
+	gfp_t gfp = (can_sleep ? GFP_KERNEL : GFP_NOWAIT) | __GFP_NOWARN;
+	struct folio *key = spte_large_key(folio);
+	struct shadow_pte_record *p, *fresh = NULL;
+	struct shadow_pte_bucket *b;
+	unsigned long flags, idx;
+	u32 *sub = NULL;
+	long i, done = 0;
+
+	if (unlikely(!READ_ONCE(shadow_pte_records)) &&
+	    (!can_sleep || spte_hash_alloc()))
+		goto out;
+	b = spte_bucket(folio);
+	spte_lock_irqsave(b, flags);
+	p = spte_find(b, key, NULL);
+	if (!p) {
+		spte_unlock_irqrestore(b, flags);
+		fresh = spte_rec_alloc(gfp);
+		sub = kcalloc(folio_nr_pages(folio), sizeof(*sub), gfp);
+		if (!fresh || !sub)
+			goto out;
+		spte_lock_irqsave(b, flags);
+		p = spte_find(b, key, NULL);
+		if (!p) {
+			p = fresh;
+			fresh = NULL;
+			spte_link(b, p, key);
+			p->sub = sub;
+			sub = NULL;
+			p->sum = 0;
+			p->nr = folio_nr_pages(folio);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		idx = folio_page_idx(folio, pages[i]);
+		/* A page outside the folio: leave that pin unrecorded (safe). */
+		if (WARN_ON_ONCE(idx >= p->nr))
+			continue;
+		p->sub[idx]++;
+		p->sum++;
+		done++;
+	}
+	spte_large_check(p, folio, atomic_read(&folio->_pincount), "pin");
+	spte_unlock_irqrestore(b, flags);
+out:
+	spte_rec_free(fresh);
+	kfree(sub);
+	if (done)
+		count_vm_events(SHADOW_PTE_LARGE_PIN, done);
+	if (n - done)
+		count_vm_events(SHADOW_PTE_LARGE_UNRECORDED, n - done);
+}
+
+/*
+ * GUP returns @nr pages it pinned: record the pins of large anonymous
+ * folios, one bucket lock per run of pages of the same folio. Order-0
+ * folios were counted in their entries already.
+ */
+void __shadow_pte_gup_done(struct page **pages, long nr, bool can_sleep)
+{
+	struct folio *folio;
+	long i, j;
+
+	for (i = 0; i < nr; i = j) {
+		folio = page_folio(pages[i]);
+		j = i + 1;
+		if (likely(!folio_test_large(folio)))
+			continue;
+		while (j < nr && page_folio(pages[j]) == folio)
+			j++;
+		if (shadow_pte_tracks_large(folio))
+			spte_large_record(folio, pages + i, j - i, can_sleep);
+	}
+}
+
+/*
+ * @refs pins of a large anonymous folio are about to be dropped from its
+ * _pincount, from any context. Lower the counts of the pages named by
+ * @pages or @page (a count already at 0 stays: that pin was not recorded);
+ * if no page is named, or one is not in the folio, forget the folio's
+ * counts. Either way recorded(P) <= pins(P) still holds once the pins are
+ * gone.
+ */
+void __shadow_pte_unpin_large(struct folio *folio, struct page * const *pages,
+			      struct page *page, int refs)
+{
+	struct shadow_pte_bucket *b = spte_bucket(folio);
+	struct shadow_pte_record *p, *prev, *gone = NULL;
+	unsigned long flags, idx;
+	bool forget = false;
+	int i, n = 0;
+
+	if (!b || !(READ_ONCE(b->first) & ~SPTE_LOCKED))
+		return;
+	spte_lock_irqsave(b, flags);
+	p = spte_find(b, spte_large_key(folio), &prev);
+	if (!p)
+		goto unlock;
+	spte_large_check(p, folio, atomic_read(&folio->_pincount), "unpin");
+	forget = !pages && !page;
+	for (i = 0; !forget && i < refs; i++) {
+		idx = folio_page_idx(folio, pages ? pages[i] : nth_page(page, i));
+		if (idx >= p->nr) {
+			forget = true;
+			break;
+		}
+		if (p->sub[idx]) {
+			p->sub[idx]--;
+			p->sum--;
+			n++;
+		}
+	}
+	if (forget)
+		p->sum = 0;
+	if (!p->sum) {
+		spte_unlink(b, p, prev);
+		gone = p;
+	}
+unlock:
+	spte_unlock(b);
+	if (gone)
+		spte_large_put(gone);
+	local_irq_restore(flags);
+	if (!p)
+		return;
+	/* The counts are lower before the caller lowers _pincount. */
+	smp_mb();
+	if (n)
+		count_vm_events(SHADOW_PTE_LARGE_UNPIN, n);
+	if (forget)
+		count_vm_event(SHADOW_PTE_LARGE_FORGET);
+}
+
+/*
+ * fork, PTLs held, for @nr PTEs that map the subpages of @folio from @page,
+ * a folio that may be pinned: how many of those subpages, from @page on,
+ * hold no pin, if the folio's records are complete; -1 if they are not
+ * (the caller makes the page-bit decision).
+ *
+ * Why one read of _pincount before the records suffices: a FOLL_PIN pin of
+ * an anonymous page needs the page to be exclusive (GUP unshares it
+ * otherwise), and in 6.12 only the process that faulted a large folio in
+ * can map its subpages exclusively (do_wp_page() never reuses a subpage of
+ * a large folio). So every pin of @folio is taken through this mm, whose
+ * GUP slow path fork excludes with mmap_lock, and whose GUP-fast pins that
+ * race with fork are backed out before they are recorded (write_protect_seq).
+ * While fork runs, pins of @folio can only go, and recorded(P) <= pins(P)
+ * holds at every moment; if the sum read under the bucket lock equals the
+ * _pincount read before it, each count equals the pins its subpage had
+ * then, and a subpage without a count has no pin now.
+ */
+int __shadow_pte_fork_unpinned(struct folio *folio, struct page *page, int nr)
+{
+	struct shadow_pte_bucket *b = spte_bucket(folio);
+	struct shadow_pte_record *p;
+	unsigned long flags, idx;
+	int pins, n = -1;
+
+	if (!b)
+		goto out;
+	pins = atomic_read(&folio->_pincount);
+	/* _pincount before the counts: pairs with __shadow_pte_unpin_large(). */
+	smp_rmb();
+	spte_lock_irqsave(b, flags);
+	p = spte_find(b, spte_large_key(folio), NULL);
+	if (p) {
+		spte_large_check(p, folio, pins, "fork");
+		if (p->sum == pins) {
+			idx = folio_page_idx(folio, page);
+			for (n = 0; n < nr && idx + n < p->nr && !p->sub[idx + n]; n++)
+				;
+		}
+	}
+	spte_unlock_irqrestore(b, flags);
+out:
+	if (n < 0)
+		count_vm_event(SHADOW_PTE_LARGE_IMPRECISE);
+	return n;
 }
 
 /*

@@ -14,8 +14,40 @@ faults=$(arg wb.stress_faults)
 set -- -t "${secs:-60}" -c 2
 [ -n "$seed" ] && set -- "$@" -s "$seed"
 [ -n "$faults" ] && [ "$faults" != 0 ] && set -- "$@" -f "$faults"
+# Large folios in half of the arenas (-L): 16 KiB and 64 KiB mTHPs on for
+# the run, restored after; how many were faulted in is printed.
+thp=/sys/kernel/mm/transparent_hugepage
+mthp_sizes="16kB 64kB"
+mthp_faults() {
+	n=0
+	for sz in $mthp_sizes; do
+		f=$thp/hugepages-$sz/stats/anon_fault_alloc
+		[ -r "$f" ] && n=$((n + $(cat "$f")))
+	done
+	echo "$n"
+}
+saved=
+for sz in $mthp_sizes; do
+	f=$thp/hugepages-$sz/enabled
+	[ -w "$f" ] || continue
+	saved="$saved $sz:$(sed -n 's/.*\[\(.*\)\].*/\1/p' "$f")"
+	echo always >"$f"
+done
+if [ -n "$saved" ]; then
+	set -- "$@" -L
+	before=$(mthp_faults)
+else
+	echo "# no mTHP sizes in $thp: the arenas keep order-0 pages"
+fi
 rc=0
 /selftests/shadow_pte_stress "$@" || rc=$?
+if [ -n "$saved" ]; then
+	echo "stress: large folios: $(($(mthp_faults) - before)) mTHPs ($mthp_sizes) faulted in; vmstat:" \
+		"$(grep -E '^shadow_pte_large_' /proc/vmstat | tr '\n' ' ')"
+	for e in $saved; do
+		echo "${e#*:}" >"$thp/hugepages-${e%%:*}/enabled"
+	done
+fi
 # kmemleak, where the kernel has it: a scan after the stress must find nothing.
 if [ -w /sys/kernel/debug/kmemleak ]; then
 	echo scan >/sys/kernel/debug/kmemleak

@@ -188,6 +188,53 @@ static __always_inline void shadow_pte_unpin_folio(struct folio *folio, int refs
 		__shadow_pte_unpin_folio(folio, refs);
 }
 
+/*
+ * Large anonymous folios (Documentation/mm/shadow_pte.rst, "Large folios"):
+ * pins are recorded per subpage when GUP hands the pages out, never in an
+ * entry; fork trusts them only while they add up to the folio's _pincount.
+ */
+static __always_inline bool shadow_pte_tracks_large(const struct folio *folio)
+{
+	return folio_test_large(folio) && folio_test_anon(folio) &&
+	       !folio_test_hugetlb(folio);
+}
+
+void __shadow_pte_gup_done(struct page **pages, long nr, bool can_sleep);
+void __shadow_pte_unpin_large(struct folio *folio, struct page * const *pages,
+			      struct page *page, int refs);
+int __shadow_pte_fork_unpinned(struct folio *folio, struct page *page, int nr);
+
+/*
+ * GUP pinned @nr pages (FOLL_PIN) and returns them to its caller: record
+ * the pins of large anonymous folios by subpage. @can_sleep: the record may
+ * be allocated with GFP_KERNEL.
+ */
+static __always_inline void shadow_pte_gup_done(struct page **pages, long nr,
+						bool can_sleep)
+{
+	if (nr > 0)
+		__shadow_pte_gup_done(pages, nr, can_sleep);
+}
+
+/*
+ * @refs FOLL_PIN pins of @folio are being dropped (before the folio's pin
+ * count is lowered). @pages (an array of @refs) or @page (the first of
+ * @refs contiguous pages) names the pages they were taken on; both are NULL
+ * when the caller cannot say (unpin_folio(), unpin_user_folio(), ...): the
+ * per-subpage records of a large folio are then forgotten.
+ */
+static __always_inline void shadow_pte_unpin(struct folio *folio,
+					     struct page * const *pages,
+					     struct page *page, int refs)
+{
+	if (likely(!READ_ONCE(shadow_pte_records)))
+		return;
+	if (shadow_pte_tracks(folio))
+		__shadow_pte_unpin_folio(folio, refs);
+	else if (shadow_pte_tracks_large(folio))
+		__shadow_pte_unpin_large(folio, pages, page, refs);
+}
+
 /* folio_add_pin(): one more pin on a folio that is already pinned. */
 static __always_inline void shadow_pte_add_pin(struct folio *folio)
 {
@@ -373,6 +420,12 @@ static __always_inline int shadow_pte_gup_fast_pin(pte_t *ptep, pte_t pte, pmd_t
 static __always_inline void shadow_pte_check_fork(pte_t *ptep, struct folio *folio,
 						  struct page *page) { }
 static __always_inline void shadow_pte_unpin_folio(struct folio *folio, int refs) { }
+static __always_inline bool shadow_pte_tracks_large(const struct folio *folio) { return false; }
+static __always_inline void shadow_pte_gup_done(struct page **pages, long nr,
+						bool can_sleep) { }
+static __always_inline void shadow_pte_unpin(struct folio *folio,
+					     struct page * const *pages,
+					     struct page *page, int refs) { }
 static __always_inline void shadow_pte_add_pin(struct folio *folio) { }
 static __always_inline void shadow_pte_zap(pte_t *ptep, unsigned int nr,
 					   struct folio *folio) { }

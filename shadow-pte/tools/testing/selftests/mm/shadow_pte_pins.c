@@ -14,7 +14,9 @@
  *     (vmsplice into many pipes) in a process that has pinned before is
  *     copied by the page-bit scheme (refcount guess) and shared by shadow;
  *   - a 2 MiB THP and a 64 KiB mTHP with one pinned subpage: the pin keeps
- *     its data in the parent; how many subpages the child got copied.
+ *     its data in the parent; the page-bit scheme copies every subpage, the
+ *     shadow exactly the pinned one, and all of them again once an unpin
+ *     that names no page (io_uring's unpin_user_folio()) made it forget.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -288,9 +290,9 @@ static bool thp_usable(void)
 
 /*
  * A pinned PMD-mapped THP whose PMD is split into a PTE table (mprotect of
- * half of it). The pin stays in the large folio's exact _pincount, as for
- * every large folio: the new PTEs' entries hold nothing, and fork still
- * keeps the pinned page with the parent.
+ * half of it). Pins of large folios are recorded per subpage, not in
+ * entries: the new PTEs' entries hold nothing, and fork still keeps the
+ * pinned page with the parent.
  */
 static void test_thp_split_pinned(void)
 {
@@ -584,12 +586,16 @@ static long exclusive_subpages(const char *p, size_t len)
  * after fork reaches the pinned page (read back through the pin) and the
  * child keeps seeing the old data. How many subpages the child got as
  * copies is the price: the page-bit scheme decides "maybe pinned" once per
- * folio and copies all of them; per-subpage precision would copy one. The
- * shadow scheme counts pins of order-0 folios only, so today it copies as
- * many as the page-bit scheme; the check asserts "all" on the page-bit
- * kernel and "at least the pinned one" on the shadow kernel.
+ * folio and copies all of them; the shadow scheme records pins per subpage
+ * and copies exactly the pinned one.
+ *
+ * @purge: before the fork, pin subpage 7 through an io_uring fixed buffer
+ * and unregister it. io_uring unpins with unpin_user_folio(), which names
+ * no page, so the shadow must forget what it recorded for the folio (the
+ * pin on subpage 5 is then unrecorded) and fall back to the page-bit
+ * decision: all subpages copied on both kernels, and never a lost pin.
  */
-static void test_fork_partial_large(bool mthp)
+static void test_fork_partial_large(bool mthp, bool purge)
 {
 	const char *size = mthp ? THP_SYSFS "/hugepages-64kB/enabled" :
 			   THP_SYSFS "/hugepages-2048kB/enabled";
@@ -597,11 +603,12 @@ static void test_fork_partial_large(bool mthp)
 			    THP_SYSFS "/hugepages-64kB/enabled";
 	const char *stat = mthp ? THP_SYSFS "/hugepages-64kB/stats/anon_fault_alloc" :
 			   THP_SYSFS "/hugepages-2048kB/stats/anon_fault_alloc";
-	const char *name = mthp ? "64 KiB mTHP" : "2 MiB THP";
+	const char *name = mthp ? (purge ? "64 KiB mTHP, page-less unpin before" : "64 KiB mTHP") :
+			   (purge ? "2 MiB THP, page-less unpin before" : "2 MiB THP");
 	size_t folio = mthp ? 64 * 1024 : PMD_SZ, per = folio / pagesize;
 	char mode[32], omode[32], *area, *w, *buf = malloc(pagesize), c = 0, seen[2];
-	long large, copied = -1;
-	int go[2], back[2], ret, status;
+	long large, copied = -1, want;
+	int go[2], back[2], ret, status, ufd;
 	pid_t pid;
 
 	if (!thp_mode(size, mode, sizeof(mode)) || !thp_mode(other, omode, sizeof(omode)) ||
@@ -635,6 +642,16 @@ static void test_fork_partial_large(bool mthp)
 				      strerror(-ret));
 		goto out;
 	}
+	if (purge) {
+		ufd = uring_pin(w + 7 * pagesize, 1);
+		if (ufd < 0) {
+			ksft_test_result_fail("fork, %s: io_uring register: %s\n", name,
+					      strerror(-ufd));
+			longterm_stop();
+			goto out;
+		}
+		uring_unpin(ufd);
+	}
 	if (pipe(go) || pipe(back))
 		ksft_exit_fail_msg("pipe: %s\n", strerror(errno));
 	pid = fork();
@@ -666,13 +683,12 @@ static void test_fork_partial_large(bool mthp)
 	longterm_stop();
 	ksft_print_msg("fork, %s with one pinned subpage: %ld of %zu subpages copied\n",
 		       name, copied, per);
+	want = shadow && !purge ? 1 : (long)per;
 	ksft_test_result(WIFEXITED(status) && !WEXITSTATUS(status) && buf[0] == 0x55 &&
-			 seen[0] == 0x33 && seen[1] == 0x33 &&
-			 (shadow ? copied >= 1 : copied == (long)per),
-			 "fork, %s with one pinned subpage (%s): %ld of %zu copied (want %s); the parent's write %s the pin, the child saw %#x/%#x (want 0x33)\n",
-			 name, shadow ? "shadow" : "page-bit", copied, per,
-			 shadow ? ">= 1" : "all", buf[0] == 0x55 ? "reached" : "did NOT reach",
-			 seen[0], seen[1]);
+			 seen[0] == 0x33 && seen[1] == 0x33 && copied == want,
+			 "fork, %s with one pinned subpage (%s): %ld of %zu copied (want %ld); the parent's write %s the pin, the child saw %#x/%#x (want 0x33)\n",
+			 name, shadow ? "shadow" : "page-bit", copied, per, want,
+			 buf[0] == 0x55 ? "reached" : "did NOT reach", seen[0], seen[1]);
 	close(go[0]);
 	close(go[1]);
 	close(back[0]);
@@ -698,7 +714,7 @@ int main(void)
 			       strerror(errno));
 	shadow = !access(SPTE_DIR, F_OK);
 	ksft_print_msg("scheme: %s\n", shadow ? "shadow PTEs" : "page bits (no " SPTE_DIR ")");
-	ksft_set_plan(shadow ? 36 : 5);
+	ksft_set_plan(shadow ? 38 : 7);
 
 	if (shadow) {
 		tables = spte_stable_tables();
@@ -715,8 +731,10 @@ int main(void)
 	}
 	test_fork_pinned();
 	test_fork_precision();
-	test_fork_partial_large(false);
-	test_fork_partial_large(true);
+	test_fork_partial_large(false, false);
+	test_fork_partial_large(true, false);
+	test_fork_partial_large(false, true);
+	test_fork_partial_large(true, true);
 	if (shadow) {
 		long now = spte_settle_tables(tables);
 

@@ -4,7 +4,10 @@
  * lose, or leave stale, the exact per-PTE FOLL_PIN count that fork consults.
  *
  * Worker threads race page-level operations on a few 4 MiB arenas (two PTE
- * tables each, MADV_NOHUGEPAGE, living in a reserved PROT_NONE window):
+ * tables each, MADV_NOHUGEPAGE, living in a reserved PROT_NONE window; with
+ * -L the odd-numbered arenas take large folios instead, for whichever mTHP
+ * sizes the system has enabled, so that the per-subpage pin records of
+ * large folios race the same operations):
  * GUP-fast/slow pins through gup_test, io_uring fixed buffers (long-term
  * R/W pins, sometimes held across an mremap or munmap of the arena), O_DIRECT
  * reads (unpinned by bio completion), MADV_DONTNEED, faults, mprotect, mremap
@@ -112,7 +115,7 @@ enum { TK_WORKER, TK_FORK, TK_SLOT, TK_HELPER };
 static struct {
 	uint64_t seed;
 	long seconds, threads, min_cpus, cpus, fail_pct, pagesize, npages;
-	bool quiet, shadow, records, faults, ksm_old_valid, dev_given;
+	bool quiet, shadow, records, faults, ksm_old_valid, dev_given, large;
 	const char *dev;
 	int gup_fd, dio_fd, dio_lbs;
 	unsigned long long dio_size;
@@ -631,6 +634,13 @@ out:
 	return ret;
 }
 
+/* Order-0 pages only, unless -L and @a is an odd-numbered arena. */
+static void arena_thp_policy(struct arena *a, char *p)
+{
+	if (!cfg.large || !((a - arenas) & 1))
+		madvise(p, ARENA_SZ, MADV_NOHUGEPAGE);
+}
+
 /* munmap + mmap(MAP_FIXED) of a whole arena: its PTE tables are freed. */
 static int op_remap(struct thr *t)
 {
@@ -658,7 +668,7 @@ static int op_remap(struct thr *t)
 		msg("remap: arena at %p lost: %s\n", a->base, strerror(-ret));
 		goto out;
 	}
-	madvise(p, ARENA_SZ, MADV_NOHUGEPAGE);
+	arena_thp_policy(a, p);
 	STORE(&a->ksm, 0);
 	/* Under the write lock only "keep read-only" claims can be left: all gone now. */
 	for (i = 0; i < (unsigned long)cfg.npages; i++)
@@ -1369,13 +1379,14 @@ static __noreturn void die_usage(const char *why, const char *arg)
 		fprintf(stderr, "%s: %s%s%s\n", PROG, why, arg ? ": " : "", arg ? arg : "");
 	fprintf(why ? stderr : stdout,
 		"usage: %s [-s SEED] [-t SECONDS] [-j THREADS] [-c MIN_CPUS]\n"
-		"       [-d BLOCKDEV] [-f PERCENT] [-q]\n"
+		"       [-d BLOCKDEV] [-f PERCENT] [-L] [-q]\n"
 		"  -s  PRNG seed (default: time-based, printed)\n"
 		"  -t  duration in seconds, 1..86400 (default 60)\n"
 		"  -j  worker threads, 1..%d (default 2 * online CPUs)\n"
 		"  -c  fail unless at least this many CPUs are online\n"
 		"  -d  block device for O_DIRECT reads (default /dev/vdb if present)\n"
 		"  -f  shadow-pte allocation fault injection percent, 0..100 (default 0)\n"
+		"  -L  large folios (enabled mTHP sizes) in the odd-numbered arenas\n"
 		"  -q  quiet: no progress or unexpected-errno diagnostics\n", PROG, MAX_WORKERS);
 	exit(why ? 2 : 0);
 }
@@ -1401,7 +1412,7 @@ static void parse_args(int argc, char **argv)
 	int c;
 
 	cfg.seconds = 60;
-	while ((c = getopt(argc, argv, "s:t:j:c:d:f:qh")) != -1) {
+	while ((c = getopt(argc, argv, "s:t:j:c:d:f:Lqh")) != -1) {
 		switch (c) {
 		case 's':
 			errno = 0;
@@ -1424,6 +1435,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'q':
 			cfg.quiet = true;
+			break;
+		case 'L':
+			cfg.large = true;
 			break;
 		case 'd':
 			if (stat(optarg, &st) || !S_ISBLK(st.st_mode))
@@ -1543,7 +1557,7 @@ static void setup_memory(void)
 		if (!a->claim || mmap(a->home, ARENA_SZ, PROT_READ | PROT_WRITE,
 				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != a->home)
 			ksft_exit_fail_msg("arena %d: %s\n", i, strerror(errno));
-		madvise(a->home, ARENA_SZ, MADV_NOHUGEPAGE);
+		arena_thp_policy(a, a->home);
 	}
 	pthread_rwlockattr_destroy(&attr);
 }
