@@ -1139,6 +1139,75 @@ static void spte_lookup_reads_the_shadow_bit(struct kunit *test)
 	spte_done(test, addr);
 }
 
+/*
+ * Large anonymous folios: pins recorded per subpage when GUP returns them,
+ * lowered by unpins that name their page, forgotten by one that names
+ * none; fork trusts the counts only while they add up to _pincount. UML
+ * has no THP, so the folio is an order-4 allocation marked anonymous, and
+ * _pincount moves by hand where try_grab_folio() and gup_put_folio() would
+ * move it: up before a pin is recorded, down after its record is lowered.
+ */
+static void spte_large_folio_records_per_subpage(struct kunit *test)
+{
+	struct folio *folio = folio_alloc(GFP_KERNEL, 4);
+	long records = shadow_pte_nr_records();
+	struct page *p, *pages[3];
+
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	p = folio_page(folio, 0);
+	folio->mapping = (void *)PAGE_MAPPING_ANON;
+	KUNIT_ASSERT_TRUE(test, shadow_pte_tracks_large(folio));
+	KUNIT_EXPECT_FALSE(test, shadow_pte_tracks(folio));
+
+	/* Two pins on subpage 3, one on subpage 9. */
+	pages[0] = p + 3;
+	pages[1] = p + 3;
+	pages[2] = p + 9;
+	atomic_add(3, &folio->_pincount);
+	__shadow_pte_gup_done(pages, 3, true);
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_records(), records + 1);
+	KUNIT_EXPECT_EQ(test, __shadow_pte_fork_unpinned(folio, p, 16), 3);
+	KUNIT_EXPECT_EQ(test, __shadow_pte_fork_unpinned(folio, p + 3, 13), 0);
+	KUNIT_EXPECT_EQ(test, __shadow_pte_fork_unpinned(folio, p + 4, 12), 5);
+	KUNIT_EXPECT_EQ(test, __shadow_pte_fork_unpinned(folio, p + 10, 6), 6);
+
+	/* A pin nobody recorded (folio_add_pin()): the sum is short. */
+	atomic_inc(&folio->_pincount);
+	KUNIT_EXPECT_EQ(test, __shadow_pte_fork_unpinned(folio, p, 16), -1);
+	/* Dropped naming a page without a count: nothing recorded moves. */
+	__shadow_pte_unpin_large(folio, NULL, p, 1);
+	atomic_dec(&folio->_pincount);
+	KUNIT_EXPECT_EQ(test, __shadow_pte_fork_unpinned(folio, p, 16), 3);
+
+	/* One of subpage 3's pins, named: it still has the other. */
+	__shadow_pte_unpin_large(folio, pages, NULL, 1);
+	atomic_dec(&folio->_pincount);
+	KUNIT_EXPECT_EQ(test, __shadow_pte_fork_unpinned(folio, p + 3, 1), 0);
+	KUNIT_EXPECT_EQ(test, __shadow_pte_fork_unpinned(folio, p + 4, 12), 5);
+
+	/* An unpin that names no page: the counts are forgotten. */
+	__shadow_pte_unpin_large(folio, NULL, NULL, 1);
+	atomic_dec(&folio->_pincount);
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_records(), records);
+	KUNIT_EXPECT_EQ(test, __shadow_pte_fork_unpinned(folio, p, 16), -1);
+
+	/* A page outside the folio is never trusted: forgotten as well. */
+	atomic_inc(&folio->_pincount);
+	__shadow_pte_gup_done(&pages[2], 1, true);
+	KUNIT_EXPECT_EQ(test, __shadow_pte_fork_unpinned(folio, p, 16), -1);
+	__shadow_pte_unpin_large(folio, NULL, p + 16, 1);
+	atomic_dec(&folio->_pincount);
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_records(), records);
+
+	/* The last pin goes; nothing is left to trust or to free. */
+	__shadow_pte_unpin_large(folio, NULL, p + 9, 1);
+	atomic_dec(&folio->_pincount);
+	KUNIT_EXPECT_EQ(test, atomic_read(&folio->_pincount), 0);
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_records(), records);
+	folio->mapping = NULL;
+	folio_put(folio);
+}
+
 static struct kunit_case shadow_pte_table_cases[] = {
 	KUNIT_CASE(spte_ctor_clears_stale_word),
 	KUNIT_CASE(spte_none_before_first_use),
@@ -1163,6 +1232,7 @@ static struct kunit_case shadow_pte_table_cases[] = {
 	KUNIT_CASE(spte_gup_alloc_failure_fails_pin),
 	KUNIT_CASE(spte_zero_page_is_special),
 	KUNIT_CASE(spte_lookup_reads_the_shadow_bit),
+	KUNIT_CASE(spte_large_folio_records_per_subpage),
 	{}
 };
 

@@ -16,7 +16,8 @@
  *   - a 2 MiB THP and a 64 KiB mTHP with one pinned subpage: the pin keeps
  *     its data in the parent; the page-bit scheme copies every subpage, the
  *     shadow exactly the pinned one, and all of them again once an unpin
- *     that names no page (io_uring's unpin_user_folio()) made it forget.
+ *     that names no page (io_uring's unpin_user_folio()) made it forget, or
+ *     while io_uring holds a coalesced buffer (one pin for many pages).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -76,8 +77,12 @@ static void longterm_stop(void)
 		ksft_print_msg("PIN_LONGTERM_TEST_STOP: %s\n", strerror(errno));
 }
 
-/* An io_uring instance with @nr fixed buffers, all the page at @addr. */
-static int uring_pin(void *addr, unsigned int nr)
+/*
+ * An io_uring instance with @nr fixed buffers, each @pages pages from
+ * @addr (io_uring keeps one pin per folio of a buffer that lies in large
+ * folios: it coalesces it).
+ */
+static int uring_pin_len(void *addr, unsigned int nr, unsigned int pages)
 {
 	struct io_uring_params p = { 0 };
 	struct iovec iov[64];
@@ -91,7 +96,7 @@ static int uring_pin(void *addr, unsigned int nr)
 		return -errno;
 	for (i = 0; i < nr; i++) {
 		iov[i].iov_base = addr;
-		iov[i].iov_len = pagesize;
+		iov[i].iov_len = (size_t)pages * pagesize;
 	}
 	if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, iov, nr)) {
 		i = errno;
@@ -99,6 +104,12 @@ static int uring_pin(void *addr, unsigned int nr)
 		return -i;
 	}
 	return fd;
+}
+
+/* An io_uring instance with @nr fixed buffers, all the page at @addr. */
+static int uring_pin(void *addr, unsigned int nr)
+{
+	return uring_pin_len(addr, nr, 1);
 }
 
 static void uring_unpin(int fd)
@@ -589,13 +600,21 @@ static long exclusive_subpages(const char *p, size_t len)
  * folio and copies all of them; the shadow scheme records pins per subpage
  * and copies exactly the pinned one.
  *
- * @purge: before the fork, pin subpage 7 through an io_uring fixed buffer
- * and unregister it. io_uring unpins with unpin_user_folio(), which names
- * no page, so the shadow must forget what it recorded for the folio (the
- * pin on subpage 5 is then unrecorded) and fall back to the page-bit
+ * LARGE_PAGELESS: before the fork, pin subpage 7 through an io_uring fixed
+ * buffer and unregister it. io_uring unpins with unpin_user_folio(), which
+ * names no page, so the shadow must forget what it recorded for the folio
+ * (the pin on subpage 5 is then unrecorded) and fall back to the page-bit
  * decision: all subpages copied on both kernels, and never a lost pin.
+ *
+ * LARGE_COALESCED: an io_uring fixed buffer over subpages 7..14 is held
+ * across the fork. io_uring coalesces it: it keeps the pin of subpage 7
+ * alone and drops the others, yet reads and writes all eight pages through
+ * that one pin. Its pin stands for the whole folio, so the shadow must not
+ * believe that subpages 8..14 are unpinned: all subpages copied on both
+ * kernels.
  */
-static void test_fork_partial_large(bool mthp, bool purge)
+enum large_mode { LARGE_ONE_PIN, LARGE_PAGELESS, LARGE_COALESCED };
+static void test_fork_partial_large(bool mthp, enum large_mode lm)
 {
 	const char *size = mthp ? THP_SYSFS "/hugepages-64kB/enabled" :
 			   THP_SYSFS "/hugepages-2048kB/enabled";
@@ -603,14 +622,19 @@ static void test_fork_partial_large(bool mthp, bool purge)
 			    THP_SYSFS "/hugepages-64kB/enabled";
 	const char *stat = mthp ? THP_SYSFS "/hugepages-64kB/stats/anon_fault_alloc" :
 			   THP_SYSFS "/hugepages-2048kB/stats/anon_fault_alloc";
-	const char *name = mthp ? (purge ? "64 KiB mTHP, page-less unpin before" : "64 KiB mTHP") :
-			   (purge ? "2 MiB THP, page-less unpin before" : "2 MiB THP");
+	static const char *const how[] = {
+		[LARGE_ONE_PIN] = "",
+		[LARGE_PAGELESS] = " (after a page-less unpin)",
+		[LARGE_COALESCED] = " (and a coalesced io_uring buffer)",
+	};
+	char name[96];
 	size_t folio = mthp ? 64 * 1024 : PMD_SZ, per = folio / pagesize;
 	char mode[32], omode[32], *area, *w, *buf = malloc(pagesize), c = 0, seen[2];
 	long large, copied = -1, want;
-	int go[2], back[2], ret, status, ufd;
+	int go[2], back[2], ret, status, ufd = -1;
 	pid_t pid;
 
+	snprintf(name, sizeof(name), "%s%s", mthp ? "64 KiB mTHP" : "2 MiB THP", how[lm]);
 	if (!thp_mode(size, mode, sizeof(mode)) || !thp_mode(other, omode, sizeof(omode)) ||
 	    !buf) {
 		ksft_test_result_skip("fork, %s with one pinned subpage: no %s\n", name, size);
@@ -642,15 +666,18 @@ static void test_fork_partial_large(bool mthp, bool purge)
 				      strerror(-ret));
 		goto out;
 	}
-	if (purge) {
-		ufd = uring_pin(w + 7 * pagesize, 1);
+	if (lm != LARGE_ONE_PIN) {
+		ufd = uring_pin_len(w + 7 * pagesize, 1, lm == LARGE_COALESCED ? 8 : 1);
 		if (ufd < 0) {
 			ksft_test_result_fail("fork, %s: io_uring register: %s\n", name,
 					      strerror(-ufd));
 			longterm_stop();
 			goto out;
 		}
-		uring_unpin(ufd);
+		if (lm == LARGE_PAGELESS) {
+			uring_unpin(ufd);
+			ufd = -1;
+		}
 	}
 	if (pipe(go) || pipe(back))
 		ksft_exit_fail_msg("pipe: %s\n", strerror(errno));
@@ -681,9 +708,11 @@ static void test_fork_partial_large(bool mthp, bool purge)
 		memset(seen, 0, sizeof(seen));
 	waitpid(pid, &status, 0);
 	longterm_stop();
+	if (ufd >= 0)
+		uring_unpin(ufd);
 	ksft_print_msg("fork, %s with one pinned subpage: %ld of %zu subpages copied\n",
 		       name, copied, per);
-	want = shadow && !purge ? 1 : (long)per;
+	want = shadow && lm == LARGE_ONE_PIN ? 1 : (long)per;
 	ksft_test_result(WIFEXITED(status) && !WEXITSTATUS(status) && buf[0] == 0x55 &&
 			 seen[0] == 0x33 && seen[1] == 0x33 && copied == want,
 			 "fork, %s with one pinned subpage (%s): %ld of %zu copied (want %ld); the parent's write %s the pin, the child saw %#x/%#x (want 0x33)\n",
@@ -714,7 +743,7 @@ int main(void)
 			       strerror(errno));
 	shadow = !access(SPTE_DIR, F_OK);
 	ksft_print_msg("scheme: %s\n", shadow ? "shadow PTEs" : "page bits (no " SPTE_DIR ")");
-	ksft_set_plan(shadow ? 38 : 7);
+	ksft_set_plan(shadow ? 40 : 9);
 
 	if (shadow) {
 		tables = spte_stable_tables();
@@ -731,10 +760,12 @@ int main(void)
 	}
 	test_fork_pinned();
 	test_fork_precision();
-	test_fork_partial_large(false, false);
-	test_fork_partial_large(true, false);
-	test_fork_partial_large(false, true);
-	test_fork_partial_large(true, true);
+	test_fork_partial_large(false, LARGE_ONE_PIN);
+	test_fork_partial_large(true, LARGE_ONE_PIN);
+	test_fork_partial_large(false, LARGE_PAGELESS);
+	test_fork_partial_large(true, LARGE_PAGELESS);
+	test_fork_partial_large(false, LARGE_COALESCED);
+	test_fork_partial_large(true, LARGE_COALESCED);
 	if (shadow) {
 		long now = spte_settle_tables(tables);
 
