@@ -3,12 +3,16 @@
  * fork_thp_partial: fork() of a process whose large anonymous folios are
  * only partly pinned. SIZE_MIB of memory, 2 MiB aligned, is faulted in as
  * large folios of one size, then the first k 4 KiB subpages of every folio
- * are pinned (io_uring fixed buffers, one per folio):
+ * are pinned (io_uring fixed buffers of one page each, so every pinned
+ * subpage holds its own pin):
  *   thp1 thp8 thpall      2 MiB THPs (PMD-mapped), k = 1, 8, 512
  *   mthp1 mthp8 mthpall   64 KiB mTHPs (PTE-mapped), k = 1, 8, 16
+ *   thp8co mthp8co        k = 8 as one 8-page buffer per folio: io_uring
+ *                         coalesces it into one pin that it uses for all
+ *                         eight pages, a pin that stands for the folio
  * The page-bit scheme decides "maybe pinned" once per folio, so fork copies
- * every subpage of a pinned folio (a THP's PMD is split first); a per-PTE
- * pin count can copy exactly the pinned subpages and share the rest.
+ * every subpage of a pinned folio (a THP's PMD is split first); per-subpage
+ * pin records copy exactly the pinned subpages and share the rest.
  *
  * The THP sizes are set through /sys/kernel/mm/transparent_hugepage/
  * hugepages-<size>kB/enabled for the run (the one size "always", every
@@ -31,8 +35,11 @@
 #define THP_DIR "/sys/kernel/mm/transparent_hugepage"
 #define MAX_SIZES 16
 
-static const char *const modes[] = { "thp1", "thp8", "thpall", "mthp1", "mthp8", "mthpall",
-				     NULL };
+static const char *const modes[] = { "thp1", "thp8", "thpall", "thp8co", "mthp1", "mthp8",
+				     "mthpall", "mthp8co", NULL };
+
+/* io_uring takes at most this many fixed buffers per ring. */
+#define MAX_BUFS	16384
 
 /* Every hugepages-<size>kB/enabled and its setting before this program. */
 static struct {
@@ -137,11 +144,13 @@ static void run(size_t len, const char *mname)
 	size_t ps = page_size(), folio = mthp ? 64 * 1024 : PMD_SZ;
 	size_t per = folio / ps, k, nfolios = len / folio, i, map = len + PMD_SZ;
 	const char *kname = mname + (mthp ? 4 : 3);
+	int co = strstr(kname, "co") != NULL;
 	char path[256], *raw, *p;
 	long long faults0, large, copied = -1;
+	size_t nbuf, nrings, r, j;
 	double wall, task;
 	struct iovec *iov;
-	int ring;
+	int *rings;
 
 	k = !strcmp(kname, "all") ? per : strtoul(kname, NULL, 10);
 	if (!nfolios)
@@ -158,14 +167,21 @@ static void run(size_t len, const char *mname)
 		  "stats/anon_fault_alloc");
 	large = file_number(path) - faults0;
 
-	iov = calloc(nfolios, sizeof(*iov));
-	if (!iov)
+	nbuf = co ? nfolios : nfolios * k;
+	nrings = (nbuf + MAX_BUFS - 1) / MAX_BUFS;
+	iov = calloc(nbuf, sizeof(*iov));
+	rings = calloc(nrings, sizeof(*rings));
+	if (!iov || !rings)
 		die("calloc");
-	for (i = 0; i < nfolios; i++) {
-		iov[i].iov_base = p + i * folio;
-		iov[i].iov_len = k * ps;
+	for (i = 0, r = 0; i < nfolios; i++) {
+		for (j = 0; j < (co ? 1 : k); j++, r++) {
+			iov[r].iov_base = p + i * folio + j * ps;
+			iov[r].iov_len = co ? k * ps : ps;
+		}
 	}
-	ring = bench_pin_iov(iov, nfolios);
+	for (r = 0; r < nrings; r++)
+		rings[r] = bench_pin_iov(iov + r * MAX_BUFS,
+					 r + 1 < nrings ? MAX_BUFS : nbuf - r * MAX_BUFS);
 	free(iov);
 
 	copied = bench_timed_fork(p, len, &wall, &task);
@@ -173,7 +189,9 @@ static void run(size_t len, const char *mname)
 	       mname, len / MIB, nfolios, large, k * nfolios, copied,
 	       (copied - (long long)(k * nfolios)) * (long long)ps, wall, task);
 	fflush(stdout);
-	bench_unpin(ring);
+	for (r = 0; r < nrings; r++)
+		bench_unpin(rings[r]);
+	free(rings);
 	munmap(raw, map);
 	restore_sizes();
 }

@@ -270,8 +270,8 @@ def is_nopin(metric):
 def benefit(summary, med, kernels):
     """The benefit table: pages the child got as copies at fork, per scenario."""
     names = {m.split('.', 1)[0] for job in summary for m in summary[job]}
-    thp = [f'fork_thp_partial_{m}' for m in ('thp1', 'thp8', 'thpall', 'mthp1', 'mthp8',
-                                             'mthpall')]
+    thp = [f'fork_thp_partial_{m}' for m in ('thp1', 'thp8', 'thpall', 'thp8co', 'mthp1',
+                                             'mthp8', 'mthpall', 'mthp8co')]
     order = [b for b in BENEFIT_BENCHES[:1] + tuple(thp) + BENEFIT_BENCHES[1:] if b in names]
     if not order or 'shadow' not in kernels:
         return []
@@ -283,7 +283,9 @@ def benefit(summary, med, kernels):
            f'{int(med("fork_refs.pages", "baseline") or 0)} unpinned pages with '
            f'{int(med("fork_refs.refs", "baseline") or 0)} pipe references each in a process '
            'that has pinned once. fork_thp_partial_<size><k>: every 2 MiB THP (thp) or 64 KiB mTHP (mthp) '
-           'of the area has its first k subpages pinned (io_uring). fork_sparse/dense: '
+           'of the area has its first k subpages pinned (io_uring, a one-page buffer per '
+           'subpage); <size>8co: one 8-page buffer per folio, which io_uring coalesces into '
+           'one pin that it uses for all 8 pages (so it stands for the folio). fork_sparse/dense: '
            'order-0 pages, one pinned per 2 MiB / all pinned.', '',
            '| scenario | large folios | pinned pages | copied (baseline) | copied (shadow) | '
            'not needed (baseline) | not needed (shadow) | fork baseline | fork shadow | '
