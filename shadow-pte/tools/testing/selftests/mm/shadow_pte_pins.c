@@ -15,9 +15,10 @@
  *     copied by the page-bit scheme (refcount guess) and shared by shadow;
  *   - a 2 MiB THP and a 64 KiB mTHP with one pinned subpage: the pin keeps
  *     its data in the parent; the page-bit scheme copies every subpage, the
- *     shadow exactly the pinned one, and all of them again once an unpin
- *     that names no page (io_uring's unpin_user_folio()) made it forget, or
- *     while io_uring holds a coalesced buffer (one pin for many pages).
+ *     shadow exactly the pinned one, also after io_uring and O_DIRECT
+ *     pinned and unpinned other subpages by page, and all of them again
+ *     once an unpin that names no page made it forget, or while io_uring
+ *     holds a coalesced buffer (one pin for many pages).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -600,11 +601,18 @@ static long exclusive_subpages(const char *p, size_t len)
  * folio and copies all of them; the shadow scheme records pins per subpage
  * and copies exactly the pinned one.
  *
- * LARGE_PAGELESS: before the fork, pin subpage 7 through an io_uring fixed
- * buffer and unregister it. io_uring unpins with unpin_user_folio(), which
- * names no page, so the shadow must forget what it recorded for the folio
- * (the pin on subpage 5 is then unrecorded) and fall back to the page-bit
- * decision: all subpages copied on both kernels, and never a lost pin.
+ * LARGE_NAMED: before the fork, pin subpage 7 through a one-page io_uring
+ * fixed buffer and unregister it, and read 8 pages from the scratch disk
+ * into subpages 7..14 with O_DIRECT (unpinned by bio completion). Both
+ * unpin naming their pages, so the record of the pin on subpage 5 stays
+ * exact: one subpage copied on the shadow kernel.
+ *
+ * LARGE_PAGELESS: before the fork, register an 8-page io_uring buffer over
+ * subpages 7..14 and unregister it. io_uring coalesces it, dropping seven of
+ * its pins and later the last one with unpin_user_folio(), which names no
+ * page, so the shadow must forget what it recorded for the folio (the pin
+ * on subpage 5 is then unrecorded) and fall back to the page-bit decision:
+ * all subpages copied on both kernels, and never a lost pin.
  *
  * LARGE_COALESCED: an io_uring fixed buffer over subpages 7..14 is held
  * across the fork. io_uring coalesces it: it keeps the pin of subpage 7
@@ -613,7 +621,7 @@ static long exclusive_subpages(const char *p, size_t len)
  * believe that subpages 8..14 are unpinned: all subpages copied on both
  * kernels.
  */
-enum large_mode { LARGE_ONE_PIN, LARGE_PAGELESS, LARGE_COALESCED };
+enum large_mode { LARGE_ONE_PIN, LARGE_NAMED, LARGE_PAGELESS, LARGE_COALESCED };
 static void test_fork_partial_large(bool mthp, enum large_mode lm)
 {
 	const char *size = mthp ? THP_SYSFS "/hugepages-64kB/enabled" :
@@ -624,6 +632,7 @@ static void test_fork_partial_large(bool mthp, enum large_mode lm)
 			   THP_SYSFS "/hugepages-2048kB/stats/anon_fault_alloc";
 	static const char *const how[] = {
 		[LARGE_ONE_PIN] = "",
+		[LARGE_NAMED] = " (after unpins that name their pages)",
 		[LARGE_PAGELESS] = " (after a page-less unpin)",
 		[LARGE_COALESCED] = " (and a coalesced io_uring buffer)",
 	};
@@ -666,15 +675,27 @@ static void test_fork_partial_large(bool mthp, enum large_mode lm)
 				      strerror(-ret));
 		goto out;
 	}
+	if (lm == LARGE_NAMED) {
+		int dfd = open(SCRATCH_DISK, O_RDONLY | O_DIRECT);
+
+		if (dfd < 0 || pread(dfd, w + 7 * pagesize, 8 * pagesize, 0) !=
+		    (ssize_t)(8 * pagesize))
+			ksft_print_msg("O_DIRECT read from %s: %s (io_uring only)\n",
+				       SCRATCH_DISK, strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
+		/* The disk's bytes are not 0x33: put them back. */
+		memset(w + 7 * pagesize, 0x33, 8 * pagesize);
+	}
 	if (lm != LARGE_ONE_PIN) {
-		ufd = uring_pin_len(w + 7 * pagesize, 1, lm == LARGE_COALESCED ? 8 : 1);
+		ufd = uring_pin_len(w + 7 * pagesize, 1, lm == LARGE_NAMED ? 1 : 8);
 		if (ufd < 0) {
 			ksft_test_result_fail("fork, %s: io_uring register: %s\n", name,
 					      strerror(-ufd));
 			longterm_stop();
 			goto out;
 		}
-		if (lm == LARGE_PAGELESS) {
+		if (lm != LARGE_COALESCED) {
 			uring_unpin(ufd);
 			ufd = -1;
 		}
@@ -712,7 +733,7 @@ static void test_fork_partial_large(bool mthp, enum large_mode lm)
 		uring_unpin(ufd);
 	ksft_print_msg("fork, %s with one pinned subpage: %ld of %zu subpages copied\n",
 		       name, copied, per);
-	want = shadow && lm == LARGE_ONE_PIN ? 1 : (long)per;
+	want = shadow && (lm == LARGE_ONE_PIN || lm == LARGE_NAMED) ? 1 : (long)per;
 	ksft_test_result(WIFEXITED(status) && !WEXITSTATUS(status) && buf[0] == 0x55 &&
 			 seen[0] == 0x33 && seen[1] == 0x33 && copied == want,
 			 "fork, %s with one pinned subpage (%s): %ld of %zu copied (want %ld); the parent's write %s the pin, the child saw %#x/%#x (want 0x33)\n",
@@ -743,7 +764,7 @@ int main(void)
 			       strerror(errno));
 	shadow = !access(SPTE_DIR, F_OK);
 	ksft_print_msg("scheme: %s\n", shadow ? "shadow PTEs" : "page bits (no " SPTE_DIR ")");
-	ksft_set_plan(shadow ? 40 : 9);
+	ksft_set_plan(shadow ? 42 : 11);
 
 	if (shadow) {
 		tables = spte_stable_tables();
@@ -762,6 +783,8 @@ int main(void)
 	test_fork_precision();
 	test_fork_partial_large(false, LARGE_ONE_PIN);
 	test_fork_partial_large(true, LARGE_ONE_PIN);
+	test_fork_partial_large(false, LARGE_NAMED);
+	test_fork_partial_large(true, LARGE_NAMED);
 	test_fork_partial_large(false, LARGE_PAGELESS);
 	test_fork_partial_large(true, LARGE_PAGELESS);
 	test_fork_partial_large(false, LARGE_COALESCED);
