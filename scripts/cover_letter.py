@@ -34,15 +34,26 @@ pin through a 32-byte record per pinned page in a hash sized to RAM,
 under bit-spinlock buckets, so it works from any context; zap, mremap and
 table freeing detach or retarget records under the PTE lock, and GUP-fast
 counts inside its recheck. Fork then copies exactly the pages whose entry
-says pinned. Documentation/mm/shadow_pte.rst has the layout, the lifetime
-and the locking table."""
+says pinned.
+
+Pins of large anonymous folios are recorded per subpage when GUP returns
+them (one record per folio: a count per subpage and their sum); unpins
+that name their pages lower those counts, unpins that cannot (io_uring's
+coalesced buffers, unpin_folio()) make the folio forget them. Every count
+stays at or below its subpage's pins, so while the sum equals the folio's
+_pincount each count is exact, and fork shares the unpinned subpages of a
+partly pinned THP or mTHP instead of copying all of them. Two small
+patches make bio completion and io_uring name the pages they unpin; one
+makes io_uring's coalescing stop naming pages it keeps using.
+Documentation/mm/shadow_pte.rst has the layout, the lifetime and the
+locking table."""
 
 LIMITS = """\
 Known limits:
-- Large folios are not counted per PTE yet: the folio-wide _pincount
-  decides, so fork of a THP or mTHP with one pinned subpage still copies
-  every subpage (measured below; the design for per-subpage precision is
-  in the workbench's docs/subpage-precision.md).
+- Per-subpage precision trusts that a caller which names a page used that
+  page's pin; a large folio whose counts were forgotten (or a record that
+  could not be allocated) gets the folio-wide decision until its pins
+  drain. File, shmem and hugetlb folios keep the folio-wide decision.
 - Pins and unpins cost more than mainline (see the cost table), and fork of
   a process that has pinned pays a lookup per exclusive PTE.
 - The core files (mm/shadow_pte.c, include/linux/shadow_pte.h, the KUnit
