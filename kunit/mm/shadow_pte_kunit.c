@@ -95,8 +95,18 @@ static void spte_unpin_at_zero(struct kunit *test)
  * pinned and ignores later pins and unpins (the records keep the exact
  * count), so it can over-count but never wrap or under-count.
  */
-static void spte_saturate(struct kunit *test, bool write)
+static const bool spte_saturate_write[] = { false, true };
+
+static void spte_saturate_desc(const bool *write, char *desc)
 {
+	strscpy(desc, *write ? "R/W count" : "R/O count", KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(spte_saturate, spte_saturate_write, spte_saturate_desc);
+
+static void spte_saturate(struct kunit *test)
+{
+	bool write = *(const bool *)test->param_value;
 	struct shadow_pte_table *t = alloc_table(test);
 	unsigned int i;
 	u32 v;
@@ -120,16 +130,6 @@ static void spte_saturate(struct kunit *test, bool write)
 	KUNIT_EXPECT_TRUE(test, shadow_pte_pinned(shadow_pte_read(t, 0)));
 	KUNIT_EXPECT_EQ(test, shadow_pte_read(t, 0), v);
 	shadow_pte_table_free(t);
-}
-
-static void spte_saturate_ro(struct kunit *test)
-{
-	spte_saturate(test, false);
-}
-
-static void spte_saturate_rw(struct kunit *test)
-{
-	spte_saturate(test, true);
 }
 
 static void spte_special_independent(struct kunit *test)
@@ -249,8 +249,7 @@ static struct kunit_case shadow_pte_entry_cases[] = {
 	KUNIT_CASE(spte_alloc_zeroed_and_counted),
 	KUNIT_CASE(spte_ro_rw_apart),
 	KUNIT_CASE(spte_unpin_at_zero),
-	KUNIT_CASE(spte_saturate_ro),
-	KUNIT_CASE(spte_saturate_rw),
+	KUNIT_CASE_PARAM(spte_saturate, spte_saturate_gen_params),
 	KUNIT_CASE(spte_special_independent),
 	KUNIT_CASE(spte_empty_tracks_contents),
 	KUNIT_CASE(spte_bad_index),
