@@ -19,8 +19,9 @@ table from the mem_shadow benchmark; every metric's median, min..max and
 ratio. Plots (gnuplot, when installed): ratios-nopin.svg (nothing pinned, on
 its own axis around 1), ratios-pins.svg and memory.svg.
 
-Exit status 1 if the CONFIG_SHADOW_PTE=n kernel's vmlinux sizes differ from
-pristine, or if a guest did not finish or a job returned non-zero.
+Exit status 1 if a function of the CONFIG_SHADOW_PTE=n kernel differs in size
+from pristine without configs/shadow-off.differs naming the patch that changes
+it on purpose, or if a guest did not finish or a job returned non-zero.
 """
 import csv
 import datetime
@@ -359,6 +360,66 @@ def cost(heads, others, kvm):
     return out
 
 
+def read_syms(path):
+    """vmlinux.o.syms (report.sh: name and hex size of each text symbol,
+    from nm -S) -> {name: size};
+    names defined more than once (static functions of several files) are
+    left out, since nm cannot say which is which."""
+    count, size = {}, {}
+    with open(path) as f:
+        for line in f:
+            p = line.split()
+            if len(p) == 2:
+                count[p[0]] = count.get(p[0], 0) + 1
+                size[p[0]] = int(p[1], 16)
+    return {k: v for k, v in size.items() if count[k] == 1}
+
+
+def read_differs(path):
+    """configs/shadow-off.differs: function -> why its =n code differs."""
+    why = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if line and not line.startswith('#'):
+                    name, _, reason = line.partition(' ')
+                    why[name] = reason.strip()
+    return why
+
+
+def off_functions(d, same):
+    """Compare baseline and shadow-off function by function. The =n gate
+    holds if the sizes are identical, or if every function whose size differs
+    is listed, with the patch that changes it for every config, in
+    configs/shadow-off.differs."""
+    paths = [os.path.join(d, k, 'vmlinux.o.syms') for k in ('baseline', 'shadow-off')]
+    if not all(os.path.exists(p) for p in paths):
+        return same, ([] if same else ['', 'No symbol tables (vmlinux.o.syms) to say which functions differ.'])
+    base, off = (read_syms(p) for p in paths)
+    why = read_differs(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..',
+                                    'configs', 'shadow-off.differs'))
+    diff = sorted(n for n in set(base) | set(off) if base.get(n) != off.get(n))
+    if not diff:
+        return same, ['', 'Function by function (text symbols of vmlinux.o with unique names): '
+                      'no size differs.']
+    out = ['', 'Functions whose size differs between pristine and CONFIG_SHADOW_PTE=n '
+           '(text symbols of vmlinux.o with unique names; configs/shadow-off.differs says '
+           'which patch changes them for every config):', '',
+           '| function | pristine bytes | shadow-off bytes | why |', '|---|---|---|---|']
+    unexplained = []
+    for n in diff:
+        reason = why.get(n)
+        if not reason:
+            unexplained.append(n)
+        out.append(f'| {n} | {base.get(n, "-")} | {off.get(n, "-")} | '
+                   f'{reason or "**not explained**"} |')
+    out += ['', 'CONFIG_SHADOW_PTE=n gate: ' +
+            ('every difference is explained' if not unexplained else
+             '**unexplained differences:** ' + ', '.join(unexplained))]
+    return not unexplained, out
+
+
 def fork_repeat(summary):
     """How closely fork times repeat: spread of the runs, task clock vs wall clock."""
     rows = []
@@ -566,9 +627,11 @@ def main():
             'vmlinux.o (before the final link) does not.']
     off_ok = True
     if 'shadow-off' in sizes:
-        off_ok = sizes['shadow-off'] == sizes['baseline'] and osizes['shadow-off'] == osizes['baseline']
+        same = sizes['shadow-off'] == sizes['baseline'] and osizes['shadow-off'] == osizes['baseline']
         out += ['', 'CONFIG_SHADOW_PTE=n vs pristine, vmlinux and vmlinux.o: ' +
-                ('**identical sizes**' if off_ok else '**DIFFERENT sizes**')]
+                ('**identical sizes**' if same else '**different sizes**')]
+        off_ok, lines = off_functions(d, same)
+        out += lines
     for k in ('shadow', 'shadow-special'):
         if k in osizes and len(osizes[k]) >= 3 and len(osizes['baseline']) >= 3:
             delta = [int(a) - int(b) for a, b in zip(osizes[k], osizes['baseline'])]

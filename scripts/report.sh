@@ -97,6 +97,9 @@ for k in "${cols[@]}"; do
 	size "$o/vmlinux" | tail -n 1 >"$R.tmp/$k/vmlinux.size"
 	# vmlinux pads .text to an alignment boundary; vmlinux.o shows real growth.
 	size "$o/vmlinux.o" | tail -n 1 >"$R.tmp/$k/vmlinux.o.size"
+	# Text symbols and their sizes: report.py compares pristine and =n by function.
+	nm -S --defined-only "$o/vmlinux.o" |
+		awk '$3 ~ /^[tTwW]$/ { print $4, $2 }' | sort >"$R.tmp/$k/vmlinux.o.syms"
 done
 git -C "$TOP" describe --always --dirty >"$R.tmp/commit" 2>/dev/null || echo unknown >"$R.tmp/commit"
 git -C "$TREE" rev-parse HEAD >"$R.tmp/tree-commit"

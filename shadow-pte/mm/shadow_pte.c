@@ -1196,7 +1196,7 @@ void __shadow_pte_add_pin(struct folio *folio)
  *	recorded(P) <= pins(P)
  *
  * held by recording a pin only after it is taken, and only once (when GUP
- * returns it: gup_fast_fallback() for its fast part, __gup_longterm_locked()
+ * returns it: gup_fast() for its fast part, __gup_longterm_locked()
  * for the rest), lowering a count before the pin is dropped, and forgetting
  * every count of the folio when an unpin cannot say which subpage it drops.
  * So sum <= _pincount always (the debug kernel checks it), and when they
@@ -1283,6 +1283,9 @@ out:
 	if (n - done)
 		count_vm_events(SHADOW_PTE_LARGE_UNRECORDED, n - done);
 }
+
+/* GUP-fast pinned a large folio in this CPU's current IRQs-off walk. */
+DEFINE_PER_CPU(bool, shadow_pte_fast_large);
 
 /*
  * GUP returns @nr pages it pinned: record the pins of large anonymous

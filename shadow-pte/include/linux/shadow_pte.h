@@ -216,6 +216,32 @@ static __always_inline void shadow_pte_gup_done(struct page **pages, long nr,
 		__shadow_pte_gup_done(pages, nr, can_sleep);
 }
 
+DECLARE_PER_CPU(bool, shadow_pte_fast_large);
+
+/*
+ * GUP-fast (IRQs off) took FOLL_PIN pins of the large folio @folio: note it
+ * on this CPU, so that gup_fast() looks for large folios to record only
+ * when it pinned one.
+ */
+static __always_inline void shadow_pte_gup_fast_large(struct folio *folio)
+{
+	if (shadow_pte_tracks_large(folio))
+		__this_cpu_write(shadow_pte_fast_large, true);
+}
+
+/*
+ * At the end of gup_fast()'s IRQs-off walk: did it pin a large anonymous
+ * folio? Clears the note for the next walk on this CPU; every note is set
+ * and cleared inside one such walk, so none leaks into another.
+ */
+static __always_inline bool shadow_pte_gup_fast_took_large(void)
+{
+	if (likely(!__this_cpu_read(shadow_pte_fast_large)))
+		return false;
+	__this_cpu_write(shadow_pte_fast_large, false);
+	return true;
+}
+
 /*
  * @refs FOLL_PIN pins of @folio are being dropped (before the folio's pin
  * count is lowered). @pages (an array of @refs) or @page (the first of
@@ -423,6 +449,8 @@ static __always_inline void shadow_pte_unpin_folio(struct folio *folio, int refs
 static __always_inline bool shadow_pte_tracks_large(const struct folio *folio) { return false; }
 static __always_inline void shadow_pte_gup_done(struct page **pages, long nr,
 						bool can_sleep) { }
+static __always_inline void shadow_pte_gup_fast_large(struct folio *folio) { }
+static __always_inline bool shadow_pte_gup_fast_took_large(void) { return false; }
 static __always_inline void shadow_pte_unpin(struct folio *folio,
 					     struct page * const *pages,
 					     struct page *page, int refs) { }
