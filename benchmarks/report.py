@@ -362,17 +362,15 @@ def cost(heads, others, kvm):
 
 def read_syms(path):
     """vmlinux.o.syms (report.sh: name and hex size of each text symbol,
-    from nm -S) -> {name: size};
-    names defined more than once (static functions of several files) are
-    left out, since nm cannot say which is which."""
-    count, size = {}, {}
+    from nm -S) -> {name: size}; a name defined more than once (static
+    functions of several files) maps to its sizes, sorted, joined by '+'."""
+    sizes = {}
     with open(path) as f:
         for line in f:
             p = line.split()
             if len(p) == 2:
-                count[p[0]] = count.get(p[0], 0) + 1
-                size[p[0]] = int(p[1], 16)
-    return {k: v for k, v in size.items() if count[k] == 1}
+                sizes.setdefault(p[0], []).append(int(p[1], 16))
+    return {k: '+'.join(str(n) for n in sorted(v)) for k, v in sizes.items()}
 
 
 def read_differs(path):
@@ -401,10 +399,9 @@ def off_functions(d, same):
                                     'configs', 'shadow-off.differs'))
     diff = sorted(n for n in set(base) | set(off) if base.get(n) != off.get(n))
     if not diff:
-        return same, ['', 'Function by function (text symbols of vmlinux.o with unique names): '
-                      'no size differs.']
+        return same, ['', 'Function by function (text symbols of vmlinux.o): no size differs.']
     out = ['', 'Functions whose size differs between pristine and CONFIG_SHADOW_PTE=n '
-           '(text symbols of vmlinux.o with unique names; configs/shadow-off.differs says '
+           '(text symbols of vmlinux.o; configs/shadow-off.differs says '
            'which patch changes them for every config):', '',
            '| function | pristine bytes | shadow-off bytes | why |', '|---|---|---|---|']
     unexplained = []
