@@ -896,6 +896,57 @@ static unsigned long spte_event(enum vm_event_item item)
  * them all while it clears the PTEs, so the PTE table is released with no
  * record attached and without the whole-hash scan; unpin then frees them.
  */
+/*
+ * Records freed by unpin are kept for the next pins: on the unpinning
+ * CPU's list, and beyond two chains' worth, in the depot, which the
+ * shrinker (here: its drain) gives back to the slab.
+ */
+#define SPTE_CACHE_PAGES	160
+
+static void spte_freed_records_are_cached(struct kunit *test)
+{
+	long records = shadow_pte_nr_records();
+	unsigned long len = SPTE_CACHE_PAGES * PAGE_SIZE, addr, depot, cached;
+	struct page **pages;
+	long ret;
+
+	pages = kunit_kcalloc(test, SPTE_CACHE_PAGES, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	addr = kunit_vm_mmap(test, NULL, 0, len, PROT_READ | PROT_WRITE,
+			     MAP_ANONYMOUS | MAP_PRIVATE | MAP_POPULATE, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));
+	mmap_read_lock(current->mm);
+	ret = pin_user_pages(addr, SPTE_CACHE_PAGES, FOLL_WRITE, pages);
+	mmap_read_unlock(current->mm);
+	KUNIT_ASSERT_EQ(test, ret, (long)SPTE_CACHE_PAGES);
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_records(), records + SPTE_CACHE_PAGES);
+	shadow_pte_drain_record_depot();
+	/* All on one CPU: its list fills past two chains and gives one away. */
+	migrate_disable();
+	unpin_user_pages(pages, SPTE_CACHE_PAGES);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_records(), records);
+	cached = shadow_pte_nr_cached_records(&depot);
+	KUNIT_EXPECT_GE(test, cached, (unsigned long)SPTE_CACHE_PAGES);
+	KUNIT_EXPECT_GE(test, depot, 64UL);
+	KUNIT_EXPECT_EQ(test, shadow_pte_drain_record_depot(), depot);
+	shadow_pte_nr_cached_records(&depot);
+	KUNIT_EXPECT_EQ(test, depot, 0UL);
+	/* Pinned again, they count exactly as before. */
+	mmap_read_lock(current->mm);
+	ret = pin_user_pages(addr, SPTE_CACHE_PAGES, 0, pages);
+	mmap_read_unlock(current->mm);
+	KUNIT_ASSERT_EQ(test, ret, (long)SPTE_CACHE_PAGES);
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_records(), records + SPTE_CACHE_PAGES);
+	KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr + 7 * PAGE_SIZE),
+			1U << SHADOW_PTE_RO_SHIFT);
+	unpin_user_pages(pages, SPTE_CACHE_PAGES);
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_records(), records);
+	KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr + 7 * PAGE_SIZE), 0U);
+	KUNIT_EXPECT_EQ(test, vm_munmap(addr, len), 0);
+	spte_drain();
+}
+
 static void spte_records_detached_by_zap_without_scan(struct kunit *test)
 {
 	long records = shadow_pte_nr_records(), before = shadow_pte_nr_tables();
@@ -1225,6 +1276,7 @@ static struct kunit_case shadow_pte_table_cases[] = {
 	KUNIT_CASE(spte_gup_fast_back_out_is_exact),
 	KUNIT_CASE(spte_gup_fast_back_out_after_zap),
 	KUNIT_CASE(spte_records_detached_by_zap_without_scan),
+	KUNIT_CASE(spte_freed_records_are_cached),
 	KUNIT_CASE_SLOW(spte_saturated_entry_never_under_counts),
 	KUNIT_CASE_SLOW(spte_pin_beyond_entry_limit),
 	KUNIT_CASE(spte_folio_add_pin_is_counted),

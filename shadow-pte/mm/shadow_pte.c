@@ -22,6 +22,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
 #include <linux/shadow_pte.h>
+#include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -81,6 +82,8 @@ struct shadow_pte_record {
 			unsigned int ro : 32 - SPTE_IDX_BITS;	/* outstanding R/O pins */
 			unsigned int rw;			/* outstanding R/W pins */
 		};
+		/* a free record that heads a chain of the depot */
+		struct shadow_pte_record *chain;
 		struct {			/* a large folio's record */
 			u32 *sub;		/* recorded pins, per subpage */
 			unsigned int sum;	/* their sum */
@@ -132,10 +135,19 @@ static struct kmem_cache *shadow_pte_record_cache __ro_after_init;
 /* Live records, per CPU (summed only for debugfs and tests). */
 static DEFINE_PER_CPU(long, spte_nr_records);
 
+/* Free records move between a CPU's list and the depot this many at a time. */
+#define SPTE_REC_CHAIN	64
+
 static int spte_cpu_dead(unsigned int cpu);
+static unsigned long spte_depot_count(struct shrinker *s,
+				      struct shrink_control *sc);
+static unsigned long spte_depot_scan(struct shrinker *s,
+				     struct shrink_control *sc);
 
 static int __init shadow_pte_init(void)
 {
+	struct shrinker *shrinker;
+
 	/*
 	 * Not SLAB_ACCOUNT: a record exists only while its page is pinned,
 	 * 32 bytes per pinned 4 KiB page, and charging it would cost a memcg
@@ -146,10 +158,20 @@ static int __init shadow_pte_init(void)
 						    0, SLAB_NO_MERGE, NULL);
 	if (!shadow_pte_record_cache)
 		return -ENOMEM;
-	/* Without it a dead CPU keeps up to one batch (1 KiB): not fatal. */
+	/* Without it a dead CPU keeps its free records (8 KiB at most). */
 	if (cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "mm/shadow_pte:dead",
 				      NULL, spte_cpu_dead) < 0)
-		pr_warn("no CPU hotplug callback for the record batches\n");
+		pr_warn("no CPU hotplug callback for the free record lists\n");
+	/* Without it the depot keeps what it holds: not fatal either. */
+	shrinker = shrinker_alloc(0, "shadow_pte-records");
+	if (shrinker) {
+		shrinker->count_objects = spte_depot_count;
+		shrinker->scan_objects = spte_depot_scan;
+		shrinker->batch = SPTE_REC_CHAIN;
+		shrinker_register(shrinker);
+	} else {
+		pr_warn("no shrinker for the free record depot\n");
+	}
 	/*
 	 * Own cache, so /proc/slabinfo shows the cost; SLAB_ACCOUNT charges the
 	 * tables to the memcg of the allocating task, as page tables are.
@@ -663,55 +685,116 @@ static struct shadow_pte_record *spte_rec_alloc(gfp_t gfp)
 }
 
 /*
- * Freed records wait in a small per-CPU batch: the next pin on this CPU
- * takes one back without calling the allocator, and a full batch goes back
- * to the slab in one kmem_cache_free_bulk(). Records are freed in the
- * order their pages are unpinned, mostly not from the CPU's current slab,
- * where each kmem_cache_free() takes SLUB's slow path; the bulk free
- * handles the objects of one slab together. Both helpers run with IRQs
- * off (unpin may run in hardirq).
+ * Free records are cached above the slab, per CPU: a pin takes one from
+ * its CPU's list and an unpin puts one back on its own CPU's, a few
+ * instructions each with IRQs off (unpin may run in hardirq). A list that
+ * reaches 2 * SPTE_REC_CHAIN records gives SPTE_REC_CHAIN of them to a
+ * shared depot, and an empty one takes a chain back from it, so records
+ * freed on one CPU serve pins on another and the depot's lock is taken
+ * once per SPTE_REC_CHAIN records. Only the slab allocates records; a
+ * shrinker gives the depot's records back to it. What SLUB alone cost per
+ * pin and unpin: docs/pin-records.md in the workbench.
  */
-#define SPTE_REC_BATCH	32
-
-struct spte_rec_batch {
+struct spte_rec_cache {
+	struct shadow_pte_record *head;	/* linked through ->next */
 	unsigned int nr;
-	void *rec[SPTE_REC_BATCH];
 };
 
-static DEFINE_PER_CPU(struct spte_rec_batch, spte_free_recs);
+static DEFINE_PER_CPU(struct spte_rec_cache, spte_free_recs);
+
+/* Chains of SPTE_REC_CHAIN free records, linked through their first's ->chain. */
+static DEFINE_RAW_SPINLOCK(spte_depot_lock);
+static struct shadow_pte_record *spte_depot;
+static unsigned long spte_depot_chains;
+
+/* Refill an empty list @c with a chain from the depot. */
+static noinline bool spte_depot_take(struct spte_rec_cache *c)
+{
+	struct shadow_pte_record *p;
+
+	if (!data_race(spte_depot))
+		return false;
+	raw_spin_lock(&spte_depot_lock);
+	p = spte_depot;
+	if (p) {
+		spte_depot = p->chain;
+		spte_depot_chains--;
+	}
+	raw_spin_unlock(&spte_depot_lock);
+	if (!p)
+		return false;
+	c->head = p;
+	c->nr = SPTE_REC_CHAIN;
+	return true;
+}
+
+/* @c is full: give its first SPTE_REC_CHAIN records to the depot. */
+static noinline void spte_depot_give(struct spte_rec_cache *c)
+{
+	struct shadow_pte_record *first = c->head, *last = first;
+	unsigned int i;
+
+	for (i = 1; i < SPTE_REC_CHAIN; i++)
+		last = last->next;
+	c->head = last->next;
+	c->nr -= SPTE_REC_CHAIN;
+	last->next = NULL;
+	raw_spin_lock(&spte_depot_lock);
+	first->chain = spte_depot;
+	spte_depot = first;
+	spte_depot_chains++;
+	raw_spin_unlock(&spte_depot_lock);
+}
 
 static __always_inline struct shadow_pte_record *spte_rec_get(void)
 {
-	struct spte_rec_batch *fb = this_cpu_ptr(&spte_free_recs);
+	struct spte_rec_cache *c = this_cpu_ptr(&spte_free_recs);
+	struct shadow_pte_record *p;
 
 	lockdep_assert_irqs_disabled();
-	return fb->nr ? fb->rec[--fb->nr] : NULL;
+	if (unlikely(!c->head) && !spte_depot_take(c))
+		return NULL;
+	p = c->head;
+	c->head = p->next;
+	c->nr--;
+	return p;
 }
 
 static __always_inline void spte_rec_put(struct shadow_pte_record *p)
 {
-	struct spte_rec_batch *fb = this_cpu_ptr(&spte_free_recs);
+	struct spte_rec_cache *c = this_cpu_ptr(&spte_free_recs);
 
 	lockdep_assert_irqs_disabled();
 	if (!p)
 		return;
-	if (fb->nr == SPTE_REC_BATCH) {
-		kmem_cache_free_bulk(shadow_pte_record_cache, fb->nr, fb->rec);
-		fb->nr = 0;
-	}
-	fb->rec[fb->nr++] = p;
+	p->next = c->head;
+	c->head = p;
+	if (unlikely(++c->nr >= 2 * SPTE_REC_CHAIN))
+		spte_depot_give(c);
 }
 
-/* A record for a pin: from this CPU's batch, else GFP_NOWAIT (IRQs on). */
+/*
+ * A record for a pin, IRQs off: from this CPU's list or the depot, else
+ * GFP_NOWAIT from the slab. Fault injection applies to both.
+ */
+static __always_inline struct shadow_pte_record *spte_rec_get_nowait(void)
+{
+	if (spte_should_fail(&spte_fail_record))
+		return NULL;
+	return spte_rec_get() ?:
+	       kmem_cache_alloc(shadow_pte_record_cache, GFP_NOWAIT | __GFP_NOWARN);
+}
+
+/* The same with IRQs on. */
 static struct shadow_pte_record *spte_rec_get_or_alloc(void)
 {
 	struct shadow_pte_record *p;
 	unsigned long flags;
 
 	local_irq_save(flags);
-	p = spte_rec_get();
+	p = spte_rec_get_nowait();
 	local_irq_restore(flags);
-	return p ?: spte_rec_alloc(GFP_NOWAIT | __GFP_NOWARN);
+	return p;
 }
 
 static void spte_rec_free(struct shadow_pte_record *p)
@@ -726,15 +809,90 @@ static void spte_rec_free(struct shadow_pte_record *p)
 	local_irq_restore(flags);
 }
 
-/* CPU hotplug: a dead CPU's batch goes back to the slab. */
+static unsigned long spte_free_chain(struct shadow_pte_record *p)
+{
+	struct shadow_pte_record *next;
+	unsigned long n = 0;
+
+	for (; p; p = next, n++) {
+		next = p->next;
+		kmem_cache_free(shadow_pte_record_cache, p);
+	}
+	return n;
+}
+
+/* CPU hotplug: a dead CPU's list goes back to the slab. */
 static int spte_cpu_dead(unsigned int cpu)
 {
-	struct spte_rec_batch *fb = per_cpu_ptr(&spte_free_recs, cpu);
+	struct spte_rec_cache *c = per_cpu_ptr(&spte_free_recs, cpu);
 
-	if (fb->nr)
-		kmem_cache_free_bulk(shadow_pte_record_cache, fb->nr, fb->rec);
-	fb->nr = 0;
+	spte_free_chain(c->head);
+	c->head = NULL;
+	c->nr = 0;
 	return 0;
+}
+
+/* Give up to @nr of the depot's records back to the slab; the number freed. */
+static unsigned long spte_depot_free(unsigned long nr)
+{
+	struct shadow_pte_record *p;
+	unsigned long flags, freed = 0;
+
+	while (freed < nr) {
+		raw_spin_lock_irqsave(&spte_depot_lock, flags);
+		p = spte_depot;
+		if (p) {
+			spte_depot = p->chain;
+			spte_depot_chains--;
+		}
+		raw_spin_unlock_irqrestore(&spte_depot_lock, flags);
+		if (!p)
+			break;
+		freed += spte_free_chain(p);
+	}
+	return freed;
+}
+
+/* Memory pressure: the depot's records go back to the slab. */
+static unsigned long spte_depot_count(struct shrinker *s,
+				      struct shrink_control *sc)
+{
+	return data_race(spte_depot_chains) * SPTE_REC_CHAIN;
+}
+
+static unsigned long spte_depot_scan(struct shrinker *s,
+				     struct shrink_control *sc)
+{
+	return spte_depot_free(sc->nr_to_scan) ?: SHRINK_STOP;
+}
+
+/**
+ * shadow_pte_drain_record_depot - give every record of the depot back
+ *
+ * What the shrinker does under memory pressure, all at once (KUnit).
+ * Return: the number of records freed.
+ */
+unsigned long shadow_pte_drain_record_depot(void)
+{
+	return spte_depot_free(ULONG_MAX);
+}
+
+/**
+ * shadow_pte_nr_cached_records - free records kept for reuse
+ * @depot: set to those in the depot (the rest are in the per-CPU lists)
+ *
+ * Return: the free records in the per-CPU lists and the depot, summed
+ * without locks (for debugfs and KUnit).
+ */
+unsigned long shadow_pte_nr_cached_records(unsigned long *depot)
+{
+	unsigned long n = data_race(spte_depot_chains) * SPTE_REC_CHAIN;
+	int cpu;
+
+	*depot = n;
+	for_each_possible_cpu(cpu)
+		n += data_race(per_cpu_ptr(&spte_free_recs, cpu)->nr);
+	return n;
 }
 
 /* A record's table: NULL if detached, or if its table is being released. */
@@ -1021,7 +1179,7 @@ int shadow_pte_gup_fast_pin(pte_t *ptep, pte_t pte, pmd_t *pmdp, pmd_t pmd,
 	if (!t || !b)
 		goto fallback;
 	/* Usually the folio's first pin: see shadow_pte_gup_pin(). */
-	fresh = spte_rec_get() ?: spte_rec_alloc(GFP_NOWAIT | __GFP_NOWARN);
+	fresh = spte_rec_get_nowait();
 	spte_lock(b);
 	p = spte_find(b, folio, &prev);
 	if (!p) {
@@ -1822,6 +1980,15 @@ static int spte_hash_bytes_get(void *data, u64 *val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(spte_hash_bytes_fops, spte_hash_bytes_get, NULL, "%llu\n");
 
+static int spte_cached_get(void *data, u64 *val)
+{
+	unsigned long depot;
+
+	*val = shadow_pte_nr_cached_records(&depot);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(spte_cached_fops, spte_cached_get, NULL, "%llu\n");
+
 static int __init shadow_pte_debugfs_init(void)
 {
 	struct dentry *dir = debugfs_create_dir("shadow_pte", NULL);
@@ -1833,6 +2000,8 @@ static int __init shadow_pte_debugfs_init(void)
 	debugfs_create_file_unsafe("records", 0400, dir, NULL, &spte_records_fops);
 	debugfs_create_file_unsafe("record_hash_bytes", 0400, dir, NULL,
 				   &spte_hash_bytes_fops);
+	debugfs_create_file_unsafe("records_cached", 0400, dir, NULL,
+				   &spte_cached_fops);
 	fault_create_debugfs_attr("fail_table", dir, &spte_fail_table);
 	fault_create_debugfs_attr("fail_record", dir, &spte_fail_record);
 	return 0;

@@ -51,5 +51,7 @@ int shadow_pte_query(struct mm_struct *mm, unsigned long addr,
 long shadow_pte_pin_count(struct folio *folio, u32 *ro, u32 *rw);
 long shadow_pte_nr_records(void);
 unsigned long shadow_pte_record_hash_bytes(void);
+unsigned long shadow_pte_nr_cached_records(unsigned long *depot);
+unsigned long shadow_pte_drain_record_depot(void);
 
 #endif /* _MM_SHADOW_PTE_INTERNAL_H */
