@@ -970,6 +970,31 @@ static __always_inline void spte_rec_unpin(struct shadow_pte_record *p,
 }
 
 /*
+ * spte_link(), spte_rec_attach() and spte_rec_pin() in one, for a new
+ * record: link @p as @folio's record, attached to slot @idx of @pt (@t)
+ * and holding one pin, which its entry takes. nrec is raised before the
+ * count, as in spte_rec_attach(). Return: the units the entry took.
+ */
+static __always_inline unsigned int spte_link_pinned(struct shadow_pte_bucket *b,
+						     struct shadow_pte_record *p,
+						     struct folio *folio,
+						     struct ptdesc *pt,
+						     struct shadow_pte_table *t,
+						     unsigned int idx, bool write)
+{
+	p->folio = folio;
+	p->pt = pt;
+	p->idx = idx;
+	p->ro = !write;
+	p->rw = write;
+	p->next = spte_first(b);
+	b->first = (unsigned long)p | SPTE_LOCKED;
+	this_cpu_inc(spte_nr_records);
+	atomic_inc(&t->nrec);
+	return spte_count_apply(&t->ent[idx], write, 1);
+}
+
+/*
  * Counts left in [@lo, @hi) of @t after the PTEs there were cleared or
  * moved and their folios' records detached. If no record is attached to
  * the table any more, they are saturated counts that nothing holds: reset
@@ -1155,7 +1180,7 @@ int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
  *
  * Counts only when the PTE table already has a shadow table and the folio's
  * record, if it has one, is attached to this PTE; a missing record comes
- * from this CPU's batch of free records or, if it is empty, GFP_NOWAIT.
+ * from this CPU's free list or the depot, else from the slab (GFP_NOWAIT).
  * The count is published, then the PMD, the PTE and the table pointer are
  * rechecked inside the same bucket-lock critical section, and a change
  * takes back exactly this pin before the unlock.
@@ -1167,7 +1192,7 @@ int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
 int shadow_pte_gup_fast_pin(pte_t *ptep, pte_t pte, pmd_t *pmdp, pmd_t pmd,
 			    struct folio *folio, bool write)
 {
-	struct ptdesc *pt = virt_to_ptdesc(ptep);
+	struct ptdesc *pt = shadow_pte_ptdesc(ptep);
 	struct shadow_pte_table *t = ptdesc_shadow(pt);
 	unsigned int idx = shadow_pte_slot(ptep), units;
 	struct shadow_pte_bucket *b = spte_bucket(folio);
@@ -1187,15 +1212,15 @@ int shadow_pte_gup_fast_pin(pte_t *ptep, pte_t pte, pmd_t *pmdp, pmd_t pmd,
 			goto unlock;
 		p = fresh;
 		fresh = NULL;
-		spte_link(b, p, folio);
 		prev = NULL;
-		spte_rec_attach(p, pt, t, idx);
+		units = spte_link_pinned(b, p, folio, pt, t, idx, write);
 		inserted = true;
 	} else if (p->pt != pt || p->idx != idx) {
 		/* Attached elsewhere or detached: the slow path sorts it out. */
 		goto unlock;
+	} else {
+		units = spte_rec_pin(p, t, write);
 	}
-	units = spte_rec_pin(p, t, write);
 	/*
 	 * Publish, then recheck: pairs with the barrier between clearing a
 	 * PTE and reading its counts in zap and mremap, and with the one
@@ -1309,6 +1334,20 @@ void __shadow_pte_unpin_folio(struct folio *folio, int refs)
 		goto unlock;
 	spte_debug_check(p, folio, "unpin");
 	t = spte_rec_table(p);
+	if (likely(refs == 1 && p->ro + p->rw == 1)) {
+		/* The common case, the folio's only pin: unpin and detach. */
+		if (t) {
+			spte_count_apply(&t->ent[p->idx], p->rw, -1);
+			atomic_dec(&t->nrec);
+		}
+		p->ro = 0;
+		p->rw = 0;
+		p->pt = NULL;
+		spte_unlink(b, p, prev);
+		gone = p;
+		n = 1;
+		goto unlock;
+	}
 	for (; refs > 0 && (p->ro || p->rw); refs--, n++)
 		/* R/O first: see Documentation/mm/shadow_pte.rst. */
 		spte_rec_unpin(p, t, !p->ro, 1);
