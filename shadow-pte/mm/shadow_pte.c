@@ -712,6 +712,7 @@ static noinline bool spte_depot_take(struct spte_rec_cache *c)
 {
 	struct shadow_pte_record *p;
 
+	/* An unlocked peek: a chain missed now is found by the next refill. */
 	if (!data_race(spte_depot))
 		return false;
 	raw_spin_lock(&spte_depot_lock);
@@ -857,6 +858,7 @@ static unsigned long spte_depot_free(unsigned long nr)
 static unsigned long spte_depot_count(struct shrinker *s,
 				      struct shrink_control *sc)
 {
+	/* An estimate is all a shrinker's count needs. */
 	return data_race(spte_depot_chains) * SPTE_REC_CHAIN;
 }
 
@@ -886,11 +888,13 @@ unsigned long shadow_pte_drain_record_depot(void)
  */
 unsigned long shadow_pte_nr_cached_records(unsigned long *depot)
 {
+	/* Unlocked reads: a snapshot, exact only when nothing runs. */
 	unsigned long n = data_race(spte_depot_chains) * SPTE_REC_CHAIN;
 	int cpu;
 
 	*depot = n;
 	for_each_possible_cpu(cpu)
+		/* As above. */
 		n += data_race(per_cpu_ptr(&spte_free_recs, cpu)->nr);
 	return n;
 }
