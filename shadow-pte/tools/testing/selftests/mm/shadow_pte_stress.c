@@ -19,7 +19,9 @@
  * seeing P1, and after the parent writes P2 through its mapping the pinned
  * page (read back with IORING_OP_WRITE_FIXED into a memfd) must hold P2. If
  * fork shared the pinned page, the parent's write goes to a COW copy and the
- * pin still sees P1. The "slotrace" oracle has a helper thread fault, GUP-fast
+ * pin still sees P1. In a large-folio arena the buffer is, half of the
+ * time, the four pages around Q, which io_uring coalesces into one pin of
+ * the folio that names no page. The "slotrace" oracle has a helper thread fault, GUP-fast
  * and MADV_DONTNEED Q's slot in a tight loop until the oracle pins Q, and
  * GUP-fast it while Q is pinned and the process forks.
  *
@@ -166,6 +168,8 @@ static int nthrs, nparticipants;
 static int go, stop_flag, pause_req, paused_cnt, dontunmap_broken;	/* atomic */
 static unsigned long op_iters[NR_OPS], op_errs[NR_OPS];		/* atomic */
 static unsigned long checks[2], viol[2], stuck_events, unexpected;	/* atomic */
+/* Fork checks whose buffer was four pages of a large-folio arena (atomic). */
+static unsigned long range_checks;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 #define LOAD(p)		__atomic_load_n(p, __ATOMIC_ACQUIRE)
@@ -987,6 +991,7 @@ static bool oracle_iter(struct thr *t, int which, int *err)
 	struct iovec iov[4];
 	unsigned int i, nr;
 	long spin, s;
+	bool range;
 	char *q;
 
 	*err = 0;
@@ -1032,11 +1037,23 @@ static bool oracle_iter(struct thr *t, int which, int *err)
 		iov[i].iov_base = (which || !i) ? q : a->base + pick_pg(t, 1) * cfg.pagesize;
 		iov[i].iov_len = cfg.pagesize;
 	}
+	/*
+	 * In a large-folio arena, half of the time buffer 0 is the four pages
+	 * around Q: inside one mTHP, io_uring coalesces it into one pin of the
+	 * folio, which names no page (patch 0022), and fork must still copy Q.
+	 */
+	range = !which && cfg.large && (ai & 1) && (rnd(t) & 1);
+	if (range) {
+		iov[0].iov_base = a->base + (pg & ~3UL) * cfg.pagesize;
+		iov[0].iov_len = 4 * cfg.pagesize;
+	}
 	ret = uring_register(t->ring.fd, iov, nr);
 	if (!ret) {
 		if (!which)
 			usleep(below(t, 100));
 		*err = fork_check(t, which, ai, pg, q);
+		if (range && !*err)
+			INC(&range_checks);
 		ret = uring_unregister(t->ring.fd);
 		if (ret) {
 			msg("%s: unregister: %s\n", op_name[OP_FORK + which], strerror(-ret));
@@ -1740,6 +1757,8 @@ int main(int argc, char **argv)
 		report("op %s iterations=%lu errors=%lu\n", op_name[i], LOAD(&op_iters[i]),
 		       LOAD(&op_errs[i]));
 	report("faults injected=%ld\n", injected);
+	report("fork checks with a 4-page buffer in a large-folio arena=%lu\n",
+	       LOAD(&range_checks));
 	report("quiesce runs=%d skipped=%d unexpected errnos=%lu\n", qs.runs, qs.skipped,
 	       LOAD(&unexpected));
 
