@@ -36,7 +36,7 @@ source: setup
 ## make assemble     build/tree = base + shadow-pte/ + kunit/ + kernel-patches/ (auto when stale)
 ##                   FORCE=1 throws away unexported tree commits; WB_TREE= another tree
 assemble: $(BUILD)/tree.stamp
-$(BUILD)/tree.stamp: $(OVERLAY) $(PATCHES) | source
+$(BUILD)/tree.stamp: $(OVERLAY) $(PATCHES) $(wildcard shadow-pte/MAINTAINERS) | source
 	@bash $(S)/assemble.sh
 
 ## make export       write committed edits of build/tree back to shadow-pte/ kunit/ kernel-patches/

@@ -45,14 +45,38 @@ while read -r src dst; do
 	git -C "$TREE" add -f -- "$dst"
 	n=$((n + 1))
 done < <(bash "$TOP/scripts/overlay-files.sh" "$SRC_REPO")
+# The MAINTAINERS entry for those files (shadow-pte/MAINTAINERS, a project
+# file) goes into the same commit, before the first section that sorts
+# after it, as checkpatch asks of a patch that adds files.
+entry=$SRC_REPO/shadow-pte/MAINTAINERS
+if [ -f "$entry" ]; then
+	LC_ALL=C awk -v entry="$entry" '
+		NR == 1 { while ((getline l < entry) > 0) block = block l "\n"; split(block, b, "\n"); title = b[1] }
+		{ line[NR] = $0 }
+		END {
+			for (i = 1; i <= NR; i++) {
+				if (!done && i > 1 && line[i - 1] == "" && line[i] ~ /^[A-Z0-9]/ &&
+				    line[i + 1] ~ /^[A-Z]:\t/ && line[i] > title) {
+					printf "%s\n", block
+					done = 1
+				}
+				print line[i]
+			}
+			if (!done)
+				exit 1
+		}' "$TREE/MAINTAINERS" >"$TREE/MAINTAINERS.new" ||
+		die "no place for the shadow-pte/MAINTAINERS entry in MAINTAINERS"
+	mv "$TREE/MAINTAINERS.new" "$TREE/MAINTAINERS"
+	git -C "$TREE" add -- MAINTAINERS
+fi
 git -C "$TREE" commit -q --allow-empty -s -F - <<EOF
 mm: add the shadow-PTE core, its KUnit suite, selftests and documentation
 
 The files the series adds, whole: include/linux/shadow_pte.h,
 mm/shadow_pte.c, mm/shadow_pte_kunit.c, the shadow_pte_* selftests and
 Documentation/mm/shadow_pte.rst ($n files, from the workbench's shadow-pte/
-and kunit/). Nothing builds them until the Kconfig and Makefile hooks of
-the following patches exist.
+and kunit/), and their MAINTAINERS entry. Nothing builds them until the
+Kconfig and Makefile hooks of the following patches exist.
 EOF
 git -C "$TREE" tag -f overlay >/dev/null
 unset GIT_AUTHOR_DATE GIT_COMMITTER_DATE
