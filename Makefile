@@ -104,10 +104,12 @@ stress:
 report:
 	@bash $(S)/report.sh
 
-## make series       build/series/: format-patch --cover-letter of the series, the cover
+## make series       build/series/: format-patch --cover-letter of the series (new files
+##                   enter through the patches kernel-patches/new-files names), the cover
 ##                   letter filled in from the latest report and stress run
 ## make series-check make series, then checkpatch every patch, git am onto pristine =
-##                   assembled tree; SERIES_BUILD=1: every prefix builds (slow)
+##                   assembled tree, every prefix builds the shadow kernel, KUnit on
+##                   the last; SERIES_BUILD=0 skips the builds and KUnit
 series: assemble
 	@bash $(S)/series.sh
 

@@ -50,22 +50,7 @@ done < <(bash "$TOP/scripts/overlay-files.sh" "$SRC_REPO")
 # after it, as checkpatch asks of a patch that adds files.
 entry=$SRC_REPO/shadow-pte/MAINTAINERS
 if [ -f "$entry" ]; then
-	LC_ALL=C awk -v entry="$entry" '
-		NR == 1 { while ((getline l < entry) > 0) block = block l "\n"; split(block, b, "\n"); title = b[1] }
-		{ line[NR] = $0 }
-		END {
-			for (i = 1; i <= NR; i++) {
-				if (!done && i > 1 && line[i - 1] == "" && line[i] ~ /^[A-Z0-9]/ &&
-				    line[i + 1] ~ /^[A-Z]:\t/ && line[i] > title) {
-					printf "%s\n", block
-					done = 1
-				}
-				print line[i]
-			}
-			if (!done)
-				exit 1
-		}' "$TREE/MAINTAINERS" >"$TREE/MAINTAINERS.new" ||
-		die "no place for the shadow-pte/MAINTAINERS entry in MAINTAINERS"
+	maintainers_insert "$TREE/MAINTAINERS" "$entry" >"$TREE/MAINTAINERS.new"
 	mv "$TREE/MAINTAINERS.new" "$TREE/MAINTAINERS"
 	git -C "$TREE" add -- MAINTAINERS
 fi

@@ -46,7 +46,15 @@ partly pinned THP or mTHP instead of copying all of them. Two small
 patches make bio completion and io_uring name the pages they unpin; one
 makes io_uring's coalescing stop naming pages it keeps using.
 Documentation/mm/shadow_pte.rst has the layout, the lifetime and the
-locking table."""
+locking table.
+
+Patches 1-2 reserve the ptdesc word and add the vmstat counters; 3 adds
+the option and the core, which nothing calls yet; 4-14 hook it into the
+page-table lifetime, GUP, zap, mremap, fork, the special bit, the debug
+checks, GUP-fast and uprobes; 15 is the documentation; 16-20 record pins
+of large folios per subpage and make io_uring and the block layer name
+the pages they unpin; 21 makes zap ask once per PTE table; 22-23 add the
+KUnit suite and the selftests."""
 
 LIMITS = """\
 Known limits:
@@ -56,9 +64,11 @@ Known limits:
   drain. File, shmem and hugetlb folios keep the folio-wide decision.
 - Pins and unpins cost more than mainline (see the cost table), and fork of
   a process that has pinned pays a lookup per exclusive PTE.
-- The core files (mm/shadow_pte.c, include/linux/shadow_pte.h, the KUnit
-  suite) arrive whole in one patch before the hooks that use them, so not
-  every prefix of the series builds with CONFIG_SHADOW_PTE=y.
+- The core (mm/shadow_pte.c and its headers, about 2,600 lines) is one
+  patch, written as it stands at the end of the series; the patches after
+  it switch it on one caller at a time, and each of them builds with
+  every shadow-PTE option on. Splitting the core along those callers is
+  left for a later version.
 - x86_64 and UML only; PREEMPT_RT excluded."""
 
 

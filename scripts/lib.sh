@@ -19,7 +19,7 @@ TREE=${WB_TREE:-$BUILD/tree}              # git clone of PRISTINE + overlay comm
 # between clones of this repository.
 KERNELS_FILE=$TOP/configs/kernels
 USERSPACE=$BUILD/userspace    # static selftests, perf, initramfs
-RESULTS=$BUILD/results
+RESULTS=${WB_RESULTS:-$BUILD/results}
 
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 export CCACHE_BASEDIR=$BUILD
@@ -141,4 +141,25 @@ kvm_works() { # bzImage
 			note "/dev/kvm is present but a KVM guest does not boot here: using TCG (probe cached in $cache)"
 	fi
 	[ "$(sed -n 2p "$cache")" = yes ]
+}
+
+# maintainers_insert MAINTAINERS ENTRY: MAINTAINERS with the section in the
+# file ENTRY inserted before the first section that sorts after it, as
+# checkpatch asks of a patch that adds files. Prints the result.
+maintainers_insert() {
+	LC_ALL=C awk -v entry="$2" '
+		NR == 1 { while ((getline l < entry) > 0) block = block l "\n"; split(block, b, "\n"); title = b[1] }
+		{ line[NR] = $0 }
+		END {
+			for (i = 1; i <= NR; i++) {
+				if (!done && i > 1 && line[i - 1] == "" && line[i] ~ /^[A-Z0-9]/ &&
+				    line[i + 1] ~ /^[A-Z]:\t/ && line[i] > title) {
+					printf "%s\n", block
+					done = 1
+				}
+				print line[i]
+			}
+			if (!done)
+				exit 1
+		}' "$1" || die "no place for the section of $2 in $1"
 }

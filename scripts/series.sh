@@ -2,15 +2,22 @@
 # SPDX-License-Identifier: GPL-2.0
 # make series: the change as a patch series a reviewer can read.
 #   series.sh          build/series/: git format-patch --cover-letter of the
-#                      assembled tree (base..HEAD), the cover letter filled
-#                      in from the latest build/report/report.md and
-#                      build/stress/shadow/results.txt (scripts/cover_letter.py)
+#                      series, the cover letter filled in from the latest
+#                      build/report/report.md and build/stress/shadow/results.txt
+#                      (scripts/cover_letter.py). The series is not the
+#                      assembled tree's history: that starts with the
+#                      "overlay" commit holding every new file. build/series-gen
+#                      replays the hook commits onto the base instead and adds
+#                      each new file to the patch kernel-patches/new-files
+#                      names, with its MAINTAINERS line; its tree must equal
+#                      the assembled one.
 #   series.sh check    also: checkpatch --strict on every patch; git am of the
 #                      series onto the pristine tree in build/series-am, whose
-#                      tree must equal the assembled one; with SERIES_BUILD=1
-#                      every prefix builds the shadow kernel there (incremental,
-#                      ccache; stops at the first that fails). Prints the time
-#                      of each part and "N passed, N failed".
+#                      tree must equal the assembled one; every prefix builds
+#                      the shadow kernel there (incremental, ccache; stops at
+#                      the first that fails; SERIES_BUILD=0 skips) and KUnit
+#                      passes on the last. Prints the time of each part and
+#                      "N passed, N failed".
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -18,9 +25,94 @@ mode=${1:-write}
 [ -d "$TREE/.git" ] || die "no assembled tree at $TREE: run 'make assemble'"
 [ -z "$(tree_edits "$TREE")" ] || die "$TREE has uncommitted edits: commit and 'make export' first"
 S=$BUILD/series
+G=$BUILD/series-gen
 t0=$(date +%s)
+
+# 1. The series' history: the hook commits replayed onto the base, each new
+#    file added to the patch that kernel-patches/new-files names.
+map=$TOP/kernel-patches/new-files
+[ -f "$map" ] || die "no $map"
+git -C "$TREE" rev-parse -q --verify overlay >/dev/null || die "$TREE has no 'overlay' tag: re-run 'make assemble'"
+[ "$(git -C "$TREE" rev-parse 'overlay^')" = "$(git -C "$TREE" rev-parse 'base^{commit}')" ] ||
+	die "$TREE: the overlay commit must come right after base"
+mapfile -t newfiles < <(git -C "$TREE" diff --name-only --no-renames --diff-filter=A base overlay)
+declare -A file_patch=() used=()
+for f in "${newfiles[@]}"; do
+	hit=""
+	while read -r glob subj; do
+		# shellcheck disable=SC2053 # the first column is a glob
+		[[ $f == $glob ]] || continue
+		[ -z "$hit" ] || die "$map: $f matches more than one line"
+		hit=$subj
+		used[$glob]=1
+	done < <(grep -v '^#' "$map" | grep -v '^[[:space:]]*$')
+	[ -n "$hit" ] || die "$map: no line for the new file $f"
+	file_patch[$f]=$hit
+done
+while read -r glob _; do
+	[ -n "${used[$glob]:-}" ] || die "$map: $glob matches no new file"
+done < <(grep -v '^#' "$map" | grep -v '^[[:space:]]*$')
+
+if [ ! -d "$G/.git" ]; then
+	git clone -q --shared --no-checkout "$PRISTINE" "$G"
+	git -C "$G" config user.name "$(git -C "$TREE" config user.name || echo "Shadow-PTE prototype")"
+	git -C "$G" config user.email "$(git -C "$TREE" config user.email || echo shadow-pte@localhost)"
+	git -C "$G" config gc.auto 0
+fi
+git -C "$G" cherry-pick --abort >/dev/null 2>&1 || true
+git -C "$G" fetch -q "$TREE" "+HEAD:refs/heads/assembled" "+refs/tags/*:refs/tags/*"
+git -C "$G" checkout -q -f -B series base
+git -C "$G" clean -q -fdx
+entry=$TOP/shadow-pte/MAINTAINERS
+export GIT_COMMITTER_DATE="2000-01-01T00:00:00Z"
+declare -A added=()
+npatch=0
+while read -r c; do
+	npatch=$((npatch + 1))
+	git -C "$G" cherry-pick --allow-empty --keep-redundant-commits "$c" >/dev/null 2>&1 ||
+		die "series: $(git -C "$TREE" log -1 --format=%s "$c") does not apply without the overlay commit"
+	subj=$(git -C "$G" log -1 --format=%s)
+	here=()
+	for f in "${newfiles[@]}"; do
+		[ "${file_patch[$f]}" = "$subj" ] && here+=("$f")
+	done
+	[ ${#here[@]} -gt 0 ] || continue
+	for f in "${here[@]}"; do
+		added[$f]=1
+		mkdir -p "$G/$(dirname "$f")"
+		git -C "$TREE" show "overlay:$f" >"$G/$f"
+		git -C "$G" add -f -- "$f"
+	done
+	# The MAINTAINERS section, with the F: lines of the files added so far.
+	if [ -f "$entry" ]; then
+		part=$(mktemp)
+		while IFS= read -r line; do
+			if [[ $line == F:* ]]; then
+				pat=${line#F:}
+				pat=${pat#"${pat%%[![:space:]]*}"}
+				keep=0
+				for f in "${!added[@]}"; do
+					# shellcheck disable=SC2053 # F: patterns are globs
+					[[ $f == $pat ]] && keep=1
+				done
+				[ "$keep" = 1 ] || continue
+			fi
+			printf '%s\n' "$line"
+		done <"$entry" >"$part"
+		git -C "$G" show base:MAINTAINERS >"$G/MAINTAINERS.base"
+		maintainers_insert "$G/MAINTAINERS.base" "$part" >"$G/MAINTAINERS"
+		rm -f "$part" "$G/MAINTAINERS.base"
+		git -C "$G" add -- MAINTAINERS
+	fi
+	git -C "$G" commit -q --amend --no-edit
+done < <(git -C "$TREE" rev-list --reverse overlay..HEAD)
+[ ${#added[@]} = ${#newfiles[@]} ] ||
+	die "$map: a patch it names is not in the series (added ${#added[@]} of ${#newfiles[@]} new files)"
+[ "$(git -C "$G" rev-parse 'HEAD^{tree}')" = "$(git -C "$TREE" rev-parse 'HEAD^{tree}')" ] ||
+	die "series: the generated series does not end at the assembled tree (git -C $G diff assembled)"
+
 rm -rf "$S"
-git -C "$TREE" format-patch -q --cover-letter --zero-commit --no-signature -o "$S" base..HEAD
+git -C "$G" -c core.abbrev=12 format-patch -q --cover-letter --zero-commit --no-signature -o "$S" base..HEAD
 python3 "$TOP/scripts/cover_letter.py" "$S/0000-cover-letter.patch" \
 	"$BUILD/report/report.md" "$BUILD/stress/shadow/results.txt"
 n=$(find "$S" -name '[0-9]*.patch' ! -name '0000-*' | wc -l)
@@ -57,7 +149,7 @@ if [ ! -d "$A/.git" ]; then
 fi
 git -C "$A" am --abort >/dev/null 2>&1 || true
 git -C "$A" checkout -q -f base
-git -C "$A" clean -q -fdx -e '/.out-*'
+git -C "$A" clean -q -fdx -e '/.out-*' -e /.kunit-um
 rc=0
 git -C "$A" -c user.name=series -c user.email=series@localhost am -q "${patches[@]}" || rc=$?
 result "$rc" "git am of $n patches onto the pristine tree"
@@ -69,23 +161,35 @@ if [ "$rc" = 0 ]; then
 fi
 note "series-check: git am $(($(date +%s) - t1)) s"
 
-# 3. Every prefix builds (opt-in: each prefix that touches a widely included
-# header recompiles most of the kernel).
-if [ "${SERIES_BUILD:-0}" = 1 ] && [ "$rc" = 0 ]; then
+# 3. Every prefix builds the shadow kernel (configs/shadow.config: every
+# shadow-PTE option on, options a prefix does not have yet are let pass),
+# and KUnit passes at the end. Incremental O= builds in build/series-am
+# through ccache; SERIES_BUILD=0 skips this part.
+if [ "${SERIES_BUILD:-1}" = 1 ] && [ "$rc" = 0 ]; then
+	t1=$(date +%s)
 	mapfile -t commits < <(git -C "$A" rev-list --reverse base..HEAD)
-	i=0
+	i=0 built=1
 	for c in "${commits[@]}"; do
 		i=$((i + 1))
-		t1=$(date +%s)
+		t2=$(date +%s)
 		git -C "$A" checkout -q "$c"
 		rc=0
-		WB_TREE=$A bash "$TOP/scripts/build-kernel.sh" shadow >"$BUILD/series-build-$i.log" 2>&1 || rc=$?
-		result "$rc" "prefix $i/${#commits[@]} builds: $(git -C "$A" log -1 --format=%s "$c") ($(($(date +%s) - t1)) s)"
+		PREFIX_BUILD=1 WB_TREE=$A bash "$TOP/scripts/build-kernel.sh" shadow >"$BUILD/series-build-$i.log" 2>&1 || rc=$?
+		result "$rc" "prefix $i/${#commits[@]} builds: $(git -C "$A" log -1 --format=%s "$c") ($(($(date +%s) - t2)) s)"
 		if [ "$rc" != 0 ]; then
 			grep -E 'error|Error' "$BUILD/series-build-$i.log" | head -n 5 | sed 's/^/    /'
+			built=0
 			break
 		fi
 	done
+	note "series-check: prefix builds $(($(date +%s) - t1)) s"
+	if [ "$built" = 1 ]; then
+		t1=$(date +%s)
+		rc=0
+		out=$(WB_TREE=$A WB_RESULTS=$BUILD/series-kunit bash "$TOP/scripts/kunit.sh" 2>&1) || rc=$?
+		result "$rc" "KUnit on the whole series: $(printf '%s\n' "$out" | tail -n 1)"
+		note "series-check: KUnit $(($(date +%s) - t1)) s"
+	fi
 fi
 echo "series-check: $(($(date +%s) - t0)) s"
 echo "$pass passed, $fail failed"

@@ -65,8 +65,9 @@ check "series lists the patch" grep -q roundtrip-probe "$scratch/b/kernel-patche
 SRC_REPO=$scratch/b WB_TREE=$rt WB_STAMP=$scratch/tree.stamp bash "$TOP/scripts/assemble.sh" 2>>"$scratch/log"
 check "re-assembled tree equals the edited tree" test "$(git -C "$rt" rev-parse 'HEAD^{tree}')" = "$head1"
 copy_repo "$scratch/c"
-# Empty the exported parts; top-level project files (README.md, .kunitconfig) stay.
-rm -f "$scratch/c/kernel-patches"/*
+# Empty the exported parts; project files (README.md, .kunitconfig,
+# kernel-patches/new-files) stay.
+rm -f "$scratch/c/kernel-patches"/*.patch "$scratch/c/kernel-patches/series"
 find "$scratch/c/shadow-pte" "$scratch/c/kunit" -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 WB_TREE=$rt EXPORT_TO=$scratch/c bash "$TOP/scripts/export.sh" 2>>"$scratch/log"
 check "second export equals the first" same "$scratch/b" "$scratch/c"

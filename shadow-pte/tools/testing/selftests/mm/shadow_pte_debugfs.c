@@ -3,8 +3,8 @@
  * Shadow-PTE introspection through debugfs (/sys/kernel/debug/shadow_pte/):
  * the answers for each state an address can be in, every bad request
  * rejected with its own errno, the fault-injection knob, and the memory
- * counters in /proc/vmstat. Pins come with a later series; nothing here
- * takes one, so no shadow table may appear.
+ * counters in /proc/vmstat. Nothing here takes a pin or maps a special
+ * PTE, so no shadow table may appear.
  */
 #include <errno.h>
 #include <fcntl.h>
