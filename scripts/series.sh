@@ -113,8 +113,15 @@ done < <(git -C "$TREE" rev-list --reverse overlay..HEAD)
 
 rm -rf "$S"
 git -C "$G" -c core.abbrev=12 format-patch -q --cover-letter --zero-commit --no-signature -o "$S" base..HEAD
+# The latest report: this machine's, else the newest one kept in docs/.
+report=$BUILD/report/report.md
+if [ ! -f "$report" ]; then
+	report=$(grep -H -m 1 '^Generated ' "$TOP"/docs/report-*/report.md 2>/dev/null |
+		LC_ALL=C sort -t: -k2 | tail -n 1 | cut -d: -f1)
+	[ -n "$report" ] && note "series: no build/report; the cover letter quotes ${report#"$TOP"/}"
+fi
 python3 "$TOP/scripts/cover_letter.py" "$S/0000-cover-letter.patch" \
-	"$BUILD/report/report.md" "$BUILD/stress/shadow/results.txt"
+	"${report:-$BUILD/report/report.md}" "$BUILD/stress/shadow/results.txt"
 n=$(find "$S" -name '[0-9]*.patch' ! -name '0000-*' | wc -l)
 note "series: $S, cover letter + $n patches ($(($(date +%s) - t0)) s)"
 [ "$mode" = check ] || exit 0
