@@ -107,11 +107,11 @@ def benefit_summary(md):
     out = []
     for c in rows(md, 'Benefit', 10):
         if c[0] == 'scenario':
-            out.append(f'{"scenario":26} {"pinned":>7} {"copied base":>11} {"copied shadow":>13} '
+            out.append(f'{"scenario":26} {"pinned":>6} {"copied: base":>12} {"shadow":>7} '
                        f'{"fork shadow/base":>16}')
         else:
-            out.append(f'{c[0][:26]:26} {c[2]:>7} {c[3]:>11} {c[4]:>13} '
-                       f'{c[9].strip("*"):>16}')
+            out.append(f'{c[0][:26]:26} {c[2]:>6} {c[3]:>12} {c[4]:>7} '
+                       f'{c[9].strip("*") + "x":>16}')
     return '\n'.join(out) or None
 
 
