@@ -66,9 +66,7 @@ git -C "$G" clean -q -fdx
 entry=$TOP/shadow-pte/MAINTAINERS
 export GIT_COMMITTER_DATE="2000-01-01T00:00:00Z"
 declare -A added=()
-npatch=0
 while read -r c; do
-	npatch=$((npatch + 1))
 	git -C "$G" cherry-pick --allow-empty --keep-redundant-commits "$c" >/dev/null 2>&1 ||
 		die "series: $(git -C "$TREE" log -1 --format=%s "$c") does not apply without the overlay commit"
 	subj=$(git -C "$G" log -1 --format=%s)
