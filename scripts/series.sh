@@ -10,7 +10,14 @@
 #                      replays the hook commits onto the base instead and adds
 #                      each new file to the patch kernel-patches/new-files
 #                      names, with its MAINTAINERS line; its tree must equal
-#                      the assembled one.
+#                      the assembled one. A new file that grows over several
+#                      patches enters smaller: kernel-patches/split/*.diff
+#                      each hold the part of the new files that one patch
+#                      adds ("Into: <subject>": folded into that hook patch;
+#                      "After: <subject>" + "Subject:" + changelog: a patch
+#                      of its own after that one). The file a patch adds is
+#                      the final file with every later split taken back out
+#                      (git apply -R, last first).
 #   series.sh check    also: checkpatch --strict on every patch; git am of the
 #                      series onto the pristine tree in build/series-am, whose
 #                      tree must equal the assembled one; every prefix builds
@@ -53,6 +60,65 @@ while read -r glob _; do
 	[ -n "${used[$glob]:-}" ] || die "$map: $glob matches no new file"
 done < <(grep -v '^#' "$map" | grep -v '^[[:space:]]*$')
 
+# The splits: kind (Into/After), anchor subject, own subject and changelog,
+# diff; then the order in which the replay meets them.
+SPL=$BUILD/series-split
+rm -rf "$SPL"
+mkdir -p "$SPL/files"
+# Its own repository: git apply inside this one's work tree would skip the
+# paths (they are outside the current directory's part of it).
+git -C "$SPL/files" init -q
+declare -a sp_kind=() sp_anchor=() sp_subj=() sp_name=()
+for d in "$TOP"/kernel-patches/split/*.diff; do
+	[ -f "$d" ] || continue
+	i=${#sp_kind[@]}
+	kind=$(sed -n '1s/^\(Into\|After\): .*/\1/p' "$d")
+	[ -n "$kind" ] || die "$d: the first line must be 'Into: <subject>' or 'After: <subject>'"
+	sp_kind[i]=$kind
+	sp_anchor[i]=$(sed -n '1s/^[A-Za-z]*: //p' "$d")
+	sp_name[i]=${d#"$TOP"/}
+	sed -n '/^diff --git /,$p' "$d" >"$SPL/$i.diff"
+	[ -s "$SPL/$i.diff" ] || die "$d: no diff"
+	if [ "$kind" = After ]; then
+		sp_subj[i]=$(sed -n '2s/^Subject: //p' "$d")
+		[ -n "${sp_subj[i]}" ] || die "$d: line 2 must be 'Subject: <subject>'"
+		# The changelog: from line 3 to the "---" before the diff.
+		awk 'NR > 2 { if ($0 == "---") exit; print }' "$d" | sed '1{/^$/d}' >"$SPL/$i.msg"
+		printf '%s\n\n%s\n' "${sp_subj[i]}" "$(cat "$SPL/$i.msg")" >"$SPL/$i.msg"
+	else
+		sp_subj[i]=${sp_anchor[i]}
+	fi
+done
+mapfile -t hooks < <(git -C "$TREE" log --reverse --format=%s overlay..HEAD)
+order=()
+split_after() { # SUBJECT: the After splits anchored there, and theirs, in order
+	local j
+	for j in "${!sp_kind[@]}"; do
+		{ [ "${sp_kind[j]}" = After ] && [ "${sp_anchor[j]}" = "$1" ]; } || continue
+		order+=("$j")
+		split_after "${sp_subj[j]}"
+	done
+}
+for h in "${hooks[@]}"; do
+	for j in "${!sp_kind[@]}"; do
+		[ "${sp_kind[j]}" = Into ] && [ "${sp_anchor[j]}" = "$h" ] && order+=("$j")
+	done
+	split_after "$h"
+done
+[ ${#order[@]} = ${#sp_kind[@]} ] ||
+	die "kernel-patches/split: ${#sp_kind[@]} diffs, ${#order[@]} anchored at a patch of the series"
+# Each new file as its introducing patch adds it: the final file, the
+# splits taken back out, last first.
+for f in "${newfiles[@]}"; do
+	mkdir -p "$SPL/files/$(dirname "$f")"
+	git -C "$TREE" show "overlay:$f" >"$SPL/files/$f"
+done
+for ((k = ${#order[@]} - 1; k >= 0; k--)); do
+	j=${order[k]}
+	(cd "$SPL/files" && git apply -R "$SPL/$j.diff") ||
+		die "${sp_name[j]} does not come back out of the new files: refresh it (docs/design.md)"
+done
+
 if [ ! -d "$G/.git" ]; then
 	git clone -q --shared --no-checkout "$PRISTINE" "$G"
 	git -C "$G" config user.name "$(git -C "$TREE" config user.name || echo "Shadow-PTE prototype")"
@@ -66,6 +132,17 @@ git -C "$G" clean -q -fdx
 entry=$TOP/shadow-pte/MAINTAINERS
 export GIT_COMMITTER_DATE="2000-01-01T00:00:00Z"
 declare -A added=()
+author=$(git -C "$TREE" log -1 --format='%an <%ae>' overlay..HEAD)
+apply_after() { # SUBJECT: the split patches that follow it, as commits
+	local j
+	for j in "${order[@]}"; do
+		{ [ "${sp_kind[j]}" = After ] && [ "${sp_anchor[j]}" = "$1" ]; } || continue
+		git -C "$G" apply --index "$SPL/$j.diff" || die "${sp_name[j]} does not apply after its patch"
+		GIT_AUTHOR_DATE=$(git -C "$G" log -1 --format=%aI) \
+			git -C "$G" commit -q --author "$author" -F "$SPL/$j.msg"
+		apply_after "${sp_subj[j]}"
+	done
+}
 while read -r c; do
 	git -C "$G" cherry-pick --allow-empty --keep-redundant-commits "$c" >/dev/null 2>&1 ||
 		die "series: $(git -C "$TREE" log -1 --format=%s "$c") does not apply without the overlay commit"
@@ -74,15 +151,14 @@ while read -r c; do
 	for f in "${newfiles[@]}"; do
 		[ "${file_patch[$f]}" = "$subj" ] && here+=("$f")
 	done
-	[ ${#here[@]} -gt 0 ] || continue
 	for f in "${here[@]}"; do
 		added[$f]=1
 		mkdir -p "$G/$(dirname "$f")"
-		git -C "$TREE" show "overlay:$f" >"$G/$f"
+		cp "$SPL/files/$f" "$G/$f"
 		git -C "$G" add -f -- "$f"
 	done
 	# The MAINTAINERS section, with the F: lines of the files added so far.
-	if [ -f "$entry" ]; then
+	if [ ${#here[@]} -gt 0 ] && [ -f "$entry" ]; then
 		part=$(mktemp)
 		while IFS= read -r line; do
 			if [[ $line == F:* ]]; then
@@ -102,7 +178,14 @@ while read -r c; do
 		rm -f "$part" "$G/MAINTAINERS.base"
 		git -C "$G" add -- MAINTAINERS
 	fi
-	git -C "$G" commit -q --amend --no-edit
+	# This patch's part of the new files, then the patches that follow it.
+	for j in "${order[@]}"; do
+		{ [ "${sp_kind[j]}" = Into ] && [ "${sp_anchor[j]}" = "$subj" ]; } || continue
+		git -C "$G" apply --index "$SPL/$j.diff" || die "${sp_name[j]} does not apply to its patch"
+		here+=(split)
+	done
+	[ ${#here[@]} = 0 ] || git -C "$G" commit -q --amend --no-edit
+	apply_after "$subj"
 done < <(git -C "$TREE" rev-list --reverse overlay..HEAD)
 [ ${#added[@]} = ${#newfiles[@]} ] ||
 	die "$map: a patch it names is not in the series (added ${#added[@]} of ${#newfiles[@]} new files)"
