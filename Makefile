@@ -16,7 +16,7 @@ PATCHES := $(wildcard kernel-patches/*.patch) $(wildcard kernel-patches/series)
 VARIANTS := $(shell awk '!/^\#/ && NF { print $$1 }' configs/kernels)
 
 .PHONY: all help setup source assemble export kernels $(addprefix kernel-,$(VARIANTS)) \
-	userspace boot run kunit roundtrip test stress report series series-check check clean distclean
+	userspace boot run kunit roundtrip test stress report series series-check split-unpack split-pack check clean distclean
 
 all: help
 help:
@@ -115,6 +115,15 @@ series: assemble
 
 series-check: assemble
 	@bash $(S)/series.sh check
+
+## make split-unpack build/split-work: the new files and, one commit per
+##                   kernel-patches/split/*.diff, the parts later patches add taken out
+## make split-pack   write kernel-patches/split/*.diff back from build/split-work
+split-unpack: assemble
+	@bash $(S)/split.sh unpack
+
+split-pack: assemble
+	@bash $(S)/split.sh pack
 
 ## make check        shellcheck the scripts, checkpatch the kernel sources
 check: assemble

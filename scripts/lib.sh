@@ -163,3 +163,56 @@ maintainers_insert() {
 				exit 1
 		}' "$1" || die "no place for the section of $2 in $1"
 }
+
+# kernel-patches/split/*.diff, each the part of the new files that one patch
+# of `make series` adds: "Into: <subject>" (that hook patch) or "After:
+# <subject>" + "Subject: <subject>" + changelog (a patch of its own), then
+# "---" and the diff. split_load DIR fills sp_kind, sp_anchor, sp_subj
+# (the patch it ends up in), sp_name (the file) and order (the indices in
+# the order the series meets them), and writes DIR/<index>.diff and, for
+# "After:", DIR/<index>.msg. SPLIT_ALLOW_EMPTY=1: a split may have no diff
+# yet (split.sh).
+split_load() {
+	local d i kind j h
+	sp_kind=() sp_anchor=() sp_subj=() sp_name=() order=()
+	for d in "$TOP"/kernel-patches/split/*.diff; do
+		[ -f "$d" ] || continue
+		i=${#sp_kind[@]}
+		kind=$(sed -n '1s/^\(Into\|After\): .*/\1/p' "$d")
+		[ -n "$kind" ] || die "$d: the first line must be 'Into: <subject>' or 'After: <subject>'"
+		sp_kind[i]=$kind
+		sp_anchor[i]=$(sed -n '1s/^[A-Za-z]*: //p' "$d")
+		sp_name[i]=${d#"$TOP"/}
+		sed -n '/^diff --git /,$p' "$d" >"$1/$i.diff"
+		[ -s "$1/$i.diff" ] || [ "${SPLIT_ALLOW_EMPTY:-0}" = 1 ] || die "$d: no diff"
+		if [ "$kind" = After ]; then
+			sp_subj[i]=$(sed -n '2s/^Subject: //p' "$d")
+			[ -n "${sp_subj[i]}" ] || die "$d: line 2 must be 'Subject: <subject>'"
+			# The changelog: from line 3 to the "---" before the diff.
+			{
+				printf '%s\n\n' "${sp_subj[i]}"
+				awk 'NR > 2 { if ($0 == "---") exit; print }' "$d" | sed '1{/^$/d}'
+			} >"$1/$i.msg"
+		else
+			sp_subj[i]=${sp_anchor[i]}
+		fi
+	done
+	_split_after() { # SUBJECT: the After splits anchored there, and theirs
+		local k
+		for k in "${!sp_kind[@]}"; do
+			{ [ "${sp_kind[k]}" = After ] && [ "${sp_anchor[k]}" = "$1" ]; } || continue
+			order+=("$k")
+			_split_after "${sp_subj[k]}"
+		done
+	}
+	while IFS= read -r h; do
+		for j in "${!sp_kind[@]}"; do
+			if [ "${sp_kind[j]}" = Into ] && [ "${sp_anchor[j]}" = "$h" ]; then
+				order+=("$j")
+			fi
+		done
+		_split_after "$h"
+	done < <(git -C "$TREE" log --reverse --format=%s overlay..HEAD)
+	[ ${#order[@]} = ${#sp_kind[@]} ] ||
+		die "kernel-patches/split: ${#sp_kind[@]} diffs, ${#order[@]} anchored at a patch of the series"
+}

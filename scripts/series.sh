@@ -60,53 +60,14 @@ while read -r glob _; do
 	[ -n "${used[$glob]:-}" ] || die "$map: $glob matches no new file"
 done < <(grep -v '^#' "$map" | grep -v '^[[:space:]]*$')
 
-# The splits: kind (Into/After), anchor subject, own subject and changelog,
-# diff; then the order in which the replay meets them.
+# The splits, in the order the replay meets them (lib.sh).
 SPL=$BUILD/series-split
 rm -rf "$SPL"
 mkdir -p "$SPL/files"
 # Its own repository: git apply inside this one's work tree would skip the
 # paths (they are outside the current directory's part of it).
 git -C "$SPL/files" init -q
-declare -a sp_kind=() sp_anchor=() sp_subj=() sp_name=()
-for d in "$TOP"/kernel-patches/split/*.diff; do
-	[ -f "$d" ] || continue
-	i=${#sp_kind[@]}
-	kind=$(sed -n '1s/^\(Into\|After\): .*/\1/p' "$d")
-	[ -n "$kind" ] || die "$d: the first line must be 'Into: <subject>' or 'After: <subject>'"
-	sp_kind[i]=$kind
-	sp_anchor[i]=$(sed -n '1s/^[A-Za-z]*: //p' "$d")
-	sp_name[i]=${d#"$TOP"/}
-	sed -n '/^diff --git /,$p' "$d" >"$SPL/$i.diff"
-	[ -s "$SPL/$i.diff" ] || die "$d: no diff"
-	if [ "$kind" = After ]; then
-		sp_subj[i]=$(sed -n '2s/^Subject: //p' "$d")
-		[ -n "${sp_subj[i]}" ] || die "$d: line 2 must be 'Subject: <subject>'"
-		# The changelog: from line 3 to the "---" before the diff.
-		awk 'NR > 2 { if ($0 == "---") exit; print }' "$d" | sed '1{/^$/d}' >"$SPL/$i.msg"
-		printf '%s\n\n%s\n' "${sp_subj[i]}" "$(cat "$SPL/$i.msg")" >"$SPL/$i.msg"
-	else
-		sp_subj[i]=${sp_anchor[i]}
-	fi
-done
-mapfile -t hooks < <(git -C "$TREE" log --reverse --format=%s overlay..HEAD)
-order=()
-split_after() { # SUBJECT: the After splits anchored there, and theirs, in order
-	local j
-	for j in "${!sp_kind[@]}"; do
-		{ [ "${sp_kind[j]}" = After ] && [ "${sp_anchor[j]}" = "$1" ]; } || continue
-		order+=("$j")
-		split_after "${sp_subj[j]}"
-	done
-}
-for h in "${hooks[@]}"; do
-	for j in "${!sp_kind[@]}"; do
-		[ "${sp_kind[j]}" = Into ] && [ "${sp_anchor[j]}" = "$h" ] && order+=("$j")
-	done
-	split_after "$h"
-done
-[ ${#order[@]} = ${#sp_kind[@]} ] ||
-	die "kernel-patches/split: ${#sp_kind[@]} diffs, ${#order[@]} anchored at a patch of the series"
+split_load "$SPL"
 # Each new file as its introducing patch adds it: the final file, the
 # splits taken back out, last first.
 for f in "${newfiles[@]}"; do

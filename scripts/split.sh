@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Edit which patch of `make series` adds which part of the new files
+# (kernel-patches/split/*.diff, see lib.sh's split_load and docs/design.md).
+#   split.sh unpack   build/split-work: a git repository holding the new files
+#                     that the splits touch, as they are in shadow-pte/
+#                     (commit "final"), then one commit per split, last patch
+#                     first, that takes it back out ("remove: <file>"). The
+#                     tree of each commit is those files as the patch before
+#                     that split leaves them.
+#   split.sh pack     write every split's diff back from build/split-work; the
+#                     header lines of kernel-patches/split/*.diff are kept.
+# Moving code between patches: unpack, rewrite the "remove:" commits (git
+# rebase -i there; "final" must stay equal to the new files), pack, then
+# `make series-check`. A new split: add its file with the header and "---"
+# only, unpack (its removal commit is empty), fill that commit in, pack.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+mode=${1:?usage: split.sh unpack|pack}
+W=$BUILD/split-work
+[ -d "$TREE/.git" ] || die "no assembled tree at $TREE: run 'make assemble'"
+git -C "$TREE" rev-parse -q --verify overlay >/dev/null || die "$TREE has no 'overlay' tag: re-run 'make assemble'"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+SPLIT_ALLOW_EMPTY=1 split_load "$tmp"
+# The new files the splits touch.
+mapfile -t files < <(cat "$tmp"/*.diff | sed -n 's#^diff --git a/\([^ ]*\) b/.*#\1#p' | LC_ALL=C sort -u)
+
+case $mode in
+unpack)
+	[ ! -e "$W" ] || die "$W exists: 'make split-pack' it first if it holds edits, then remove it"
+	mkdir -p "$W"
+	git -C "$W" init -q
+	git -C "$W" config user.name workbench
+	git -C "$W" config user.email workbench@localhost
+	for f in "${files[@]}"; do
+		mkdir -p "$W/$(dirname "$f")"
+		git -C "$TREE" show "overlay:$f" >"$W/$f"
+	done
+	git -C "$W" add -A
+	git -C "$W" commit -q -m final
+	for ((k = ${#order[@]} - 1; k >= 0; k--)); do
+		j=${order[k]}
+		[ ! -s "$tmp/$j.diff" ] || git -C "$W" apply -R "$tmp/$j.diff" ||
+			die "${sp_name[j]} does not come back out of the new files: take it out by hand in $W, commit it as 'remove: $(basename "${sp_name[j]}")', go on with the rest, then pack"
+		git -C "$W" add -A
+		git -C "$W" commit -q --allow-empty -m "remove: $(basename "${sp_name[j]}")"
+	done
+	note "split: $W, 'final' + ${#order[@]} removals (git -C $W log --stat)"
+	;;
+pack)
+	[ -d "$W/.git" ] || die "no $W: run 'make split-unpack' first"
+	final=$(git -C "$W" log --format=%H --grep='^final$' -1)
+	[ -n "$final" ] || die "$W has no 'final' commit"
+	for f in "${files[@]}"; do
+		git -C "$TREE" show "overlay:$f" | cmp -s - <(git -C "$W" show "$final:$f") ||
+			die "$W: 'final' holds another $f than the new files: the splits must add up to them"
+	done
+	for j in "${!sp_name[@]}"; do
+		d=$TOP/${sp_name[j]}
+		c=$(git -C "$W" log --format=%H -F --grep="remove: $(basename "$d")" -1)
+		[ -n "$c" ] || die "$W: no commit 'remove: $(basename "$d")'"
+		{
+			sed -n '1,/^---$/p' "$d" | sed '$d'
+			echo ---
+			git -C "$W" diff "$c" "$c~1" | grep -v '^index '
+		} >"$tmp/out"
+		cmp -s "$tmp/out" "$d" || { cp "$tmp/out" "$d" && note "split: wrote ${sp_name[j]}"; }
+	done
+	;;
+*) die "usage: split.sh unpack|pack" ;;
+esac
