@@ -49,12 +49,16 @@ Documentation/mm/shadow_pte.rst has the layout, the lifetime and the
 locking table.
 
 Patches 1-2 reserve the ptdesc word and add the vmstat counters; 3 adds
-the option and the core, which nothing calls yet; 4-14 hook it into the
-page-table lifetime, GUP, zap, mremap, fork, the special bit, the debug
-checks, GUP-fast and uprobes; 15 is the documentation; 16-20 record pins
-of large folios per subpage and make io_uring and the block layer name
-the pages they unpin; 21 makes zap ask once per PTE table; 22-23 add the
-KUnit suite and the selftests."""
+the option, shadow tables and their entries, which nothing uses yet; 4-14
+give them a life cycle and their users one at a time (the PTE table's
+ctor/dtor and deposit; the pin records with the GUP slow path; zap,
+mremap, fork, the special bit, the debug checks, GUP-fast and uprobes),
+each adding the part of mm/shadow_pte.c it calls; 15 is the
+documentation; 16-20 record pins of large folios per subpage and make
+io_uring and the block layer name the pages they unpin; 21 makes zap ask
+once per PTE table; 22 keeps freed pin records on per-CPU lists; 23 adds
+the debugfs files and fault injection; 24-25 add the KUnit suite and the
+selftests."""
 
 LIMITS = """\
 Known limits:
@@ -64,11 +68,9 @@ Known limits:
   drain. File, shmem and hugetlb folios keep the folio-wide decision.
 - Pins and unpins cost more than mainline (see the cost table), and fork of
   a process that has pinned pays a lookup per exclusive PTE.
-- The core (mm/shadow_pte.c and its headers, about 2,600 lines) is one
-  patch, written as it stands at the end of the series; the patches after
-  it switch it on one caller at a time, and each of them builds with
-  every shadow-PTE option on. Splitting the core along those callers is
-  left for a later version.
+- Every patch builds with every shadow-PTE option on, but only the whole
+  series is tested at run time (KUnit, selftests, the race stress); the
+  prefixes are not booted.
 - x86_64 and UML only; PREEMPT_RT excluded."""
 
 
