@@ -167,21 +167,23 @@ maintainers_insert() {
 # kernel-patches/split/*.diff, each the part of the new files that one patch
 # of `make series` adds: "Into: <subject>" (that hook patch) or "After:
 # <subject>" + "Subject: <subject>" + changelog (a patch of its own), then
-# "---" and the diff. split_load DIR fills sp_kind, sp_anchor, sp_subj
-# (the patch it ends up in), sp_name (the file) and order (the indices in
+# "---" and the diff (SPLIT_DIR: another folder of them). split_load DIR
+# fills sp_kind, sp_anchor, sp_subj (the patch it ends up in), sp_file (its
+# path), sp_name (the same, for messages) and order (the indices in
 # the order the series meets them), and writes DIR/<index>.diff and, for
 # "After:", DIR/<index>.msg. SPLIT_ALLOW_EMPTY=1: a split may have no diff
 # yet (split.sh).
 split_load() {
 	local d i kind j h
-	sp_kind=() sp_anchor=() sp_subj=() sp_name=() order=()
-	for d in "$TOP"/kernel-patches/split/*.diff; do
+	sp_kind=() sp_anchor=() sp_subj=() sp_file=() sp_name=() order=()
+	for d in "${SPLIT_DIR:-$TOP/kernel-patches/split}"/*.diff; do
 		[ -f "$d" ] || continue
 		i=${#sp_kind[@]}
 		kind=$(sed -n '1s/^\(Into\|After\): .*/\1/p' "$d")
 		[ -n "$kind" ] || die "$d: the first line must be 'Into: <subject>' or 'After: <subject>'"
 		sp_kind[i]=$kind
 		sp_anchor[i]=$(sed -n '1s/^[A-Za-z]*: //p' "$d")
+		sp_file[i]=$d
 		sp_name[i]=${d#"$TOP"/}
 		sed -n '/^diff --git /,$p' "$d" >"$1/$i.diff"
 		[ -s "$1/$i.diff" ] || [ "${SPLIT_ALLOW_EMPTY:-0}" = 1 ] || die "$d: no diff"

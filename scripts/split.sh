@@ -10,6 +10,7 @@
 #                     that split leaves them.
 #   split.sh pack     write every split's diff back from build/split-work; the
 #                     header lines of kernel-patches/split/*.diff are kept.
+# SPLIT_WORK: another stage repository; SPLIT_DIR: another folder of splits.
 # Moving code between patches: unpack, rewrite the "remove:" commits (git
 # rebase -i there; "final" must stay equal to the new files), pack, then
 # `make series-check`. A new split: add its file with the header and "---"
@@ -18,7 +19,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 mode=${1:?usage: split.sh unpack|pack}
-W=$BUILD/split-work
+W=${SPLIT_WORK:-$BUILD/split-work}
 [ -d "$TREE/.git" ] || die "no assembled tree at $TREE: run 'make assemble'"
 git -C "$TREE" rev-parse -q --verify overlay >/dev/null || die "$TREE has no 'overlay' tag: re-run 'make assemble'"
 tmp=$(mktemp -d)
@@ -43,9 +44,9 @@ unpack)
 	for ((k = ${#order[@]} - 1; k >= 0; k--)); do
 		j=${order[k]}
 		[ ! -s "$tmp/$j.diff" ] || git -C "$W" apply -R "$tmp/$j.diff" ||
-			die "${sp_name[j]} does not come back out of the new files: take it out by hand in $W, commit it as 'remove: $(basename "${sp_name[j]}")', go on with the rest, then pack"
+			die "${sp_name[j]} does not come back out of the new files: take it out by hand in $W, commit it as 'remove: $(basename "${sp_file[j]}")', go on with the rest, then pack"
 		git -C "$W" add -A
-		git -C "$W" commit -q --allow-empty -m "remove: $(basename "${sp_name[j]}")"
+		git -C "$W" commit -q --allow-empty -m "remove: $(basename "${sp_file[j]}")"
 	done
 	note "split: $W, 'final' + ${#order[@]} removals (git -C $W log --stat)"
 	;;
@@ -57,8 +58,8 @@ pack)
 		git -C "$TREE" show "overlay:$f" | cmp -s - <(git -C "$W" show "$final:$f") ||
 			die "$W: 'final' holds another $f than the new files: the splits must add up to them"
 	done
-	for j in "${!sp_name[@]}"; do
-		d=$TOP/${sp_name[j]}
+	for j in "${!sp_file[@]}"; do
+		d=${sp_file[j]}
 		c=$(git -C "$W" log --format=%H -F --grep="remove: $(basename "$d")" -1)
 		[ -n "$c" ] || die "$W: no commit 'remove: $(basename "$d")'"
 		{

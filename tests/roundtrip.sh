@@ -7,6 +7,9 @@
 #     file and a KUnit file; export; re-assemble from that export; export
 #     again: both exports and both trees must be identical, and the files must
 #     land in the right folders.
+#  3. Bad input: unexported commits, a stale patch.
+#  4. kernel-patches/split unpacks from the new files and packs back
+#     unchanged; a stale or unanchored split fails clearly.
 # Prints "roundtrip: N passed, N failed".
 set -euo pipefail
 pass=0
@@ -83,5 +86,28 @@ msg=$(SRC_REPO=$scratch/c WB_TREE=$rt WB_STAMP=$scratch/tree.stamp FORCE=1 bash 
 check "a patch that no longer applies fails the assembly" test "$st" != 0
 check "... naming the patch and the fix" grep -q 'roundtrip-probe.patch no longer applies' <<<"$msg"
 check "... and leaves no stamp that looks valid" test ! -e "$scratch/tree.stamp"
+# 4. kernel-patches/split: every split comes back out of the new files,
+#    and packing them again rewrites nothing; a stale one fails by name.
+if compgen -G "$TOP/kernel-patches/split/*.diff" >/dev/null; then
+	rm -rf "$scratch/split" "$scratch/split-work" "$scratch/split-bad" "$scratch/split-work-bad"
+	cp -a "$TOP/kernel-patches/split" "$scratch/split"
+	rc=0
+	SPLIT_DIR=$scratch/split SPLIT_WORK=$scratch/split-work bash "$TOP/scripts/split.sh" unpack 2>>"$scratch/log" || rc=$?
+	check "every split comes back out of the new files" test "$rc" = 0
+	n=$(find "$TOP/kernel-patches/split" -name '*.diff' | wc -l)
+	check "... one removal commit each" test "$(git -C "$scratch/split-work" rev-list --count HEAD 2>/dev/null)" = $((n + 1))
+	SPLIT_DIR=$scratch/split SPLIT_WORK=$scratch/split-work bash "$TOP/scripts/split.sh" pack 2>>"$scratch/log" || true
+	check "packing them again rewrites nothing" diff -r "$TOP/kernel-patches/split" "$scratch/split"
+	cp -a "$TOP/kernel-patches/split" "$scratch/split-bad"
+	victim=$(find "$scratch/split-bad" -name '*.diff' | LC_ALL=C sort | head -n 1)
+	# A removed line that the final files do not have.
+	sed -i '0,/^+[^+]/s/^+\([^+]\)/+\/\* stale \*\/ \1/' "$victim"
+	msg=$(SPLIT_DIR=$scratch/split-bad SPLIT_WORK=$scratch/split-work-bad bash "$TOP/scripts/split.sh" unpack 2>&1) && st=0 || st=$?
+	check "a split that no longer fits fails the unpack" test "$st" != 0
+	check "... naming it" grep -q "$(basename "$victim") does not come back out" <<<"$msg"
+	sed -i '1s/^\(Into\|After\): .*/Into: no such patch/' "$victim"
+	msg=$(SPLIT_DIR=$scratch/split-bad SPLIT_WORK=$scratch/split-work-bad2 bash "$TOP/scripts/split.sh" unpack 2>&1) && st=0 || st=$?
+	check "a split anchored at no patch fails" grep -q 'anchored at a patch of the series' <<<"$msg"
+fi
 echo "roundtrip: $pass passed, $fail failed"
 [ "$fail" = 0 ]
