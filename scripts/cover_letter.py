@@ -8,7 +8,8 @@ COVER_PATCH is git format-patch's 0000-cover-letter.patch: its "*** SUBJECT
 HERE ***" and "*** BLURB HERE ***" are replaced. REPORT_MD is
 build/report/report.md (its Benefit and Cost sections are quoted, the
 nothing-pinned rows and a summary of the rest); STRESS_RESULTS is the
-results.txt of the last make stress (its "stress:" summary lines). Either
+results.txt of the last make stress (its "stress:" summary lines), or the
+summary.txt that make stress writes beside it (kept in docs/stress-*/). Either
 may be missing: the letter then says so instead of quoting numbers.
 """
 import os
@@ -138,10 +139,16 @@ def main():
     else:
         parts += ['No report found (make report): no figures quoted.', '']
     if os.path.exists(stress):
-        lines = [ln for ln in open(stress, errors='replace').read().splitlines()
+        text = open(stress, errors='replace').read()
+        lines = [ln for ln in text.splitlines()
                  if ln.startswith('stress: ') or ln.startswith('# kmemleak')]
-        ok = sum(1 for ln in open(stress, errors='replace') if re.match(r'^ok \d+', ln))
-        bad = sum(1 for ln in open(stress, errors='replace') if re.match(r'^not ok \d+', ln))
+        # A results.txt has the TAP lines; a kept summary.txt their count.
+        tap = re.search(r'^# tap: (\d+) passed, (\d+) failed', text, re.M)
+        if tap:
+            ok, bad = int(tap.group(1)), int(tap.group(2))
+        else:
+            ok = len(re.findall(r'^ok \d+', text, re.M))
+            bad = len(re.findall(r'^not ok \d+', text, re.M))
         parts += [textwrap.fill('Stress (make stress: debug kernel with KASAN, lockdep, '
                                 'kmemleak, fault injection, 2 CPUs): '
                                 f'{ok} passed, {bad} failed', 72), ''] + \

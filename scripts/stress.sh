@@ -51,6 +51,13 @@ if [ -f "$res" ]; then
 	grep -E '^stress: |^# kmemleak' "$res" | sed 's/^/  /' || true
 	grep -E '^not ok [0-9]+' "$res" | sed 's/^/  FAIL /' | head -n 40 || true
 	grep -E '^@@@ END ' "$res" | sed 's/^@@@ END /  job /' || true
+	# What the cover letter of make series quotes; keep a copy in docs/
+	# (docs/stress-<date>/) for machines that have no stress run.
+	{
+		echo "# make stress of $(date -u +%F), kernel $K (debug), tree $(git -C "$TREE" rev-parse --short 'HEAD^{tree}'), faults $FAULTS%"
+		echo "# tap: $P passed, $F failed"
+		grep -E '^stress: |^# kmemleak' "$res" || true
+	} >"$out/$K/summary.txt"
 fi
 # A splat, a hung guest or a job that could not run is one more failure.
 if [ "$rc" != 0 ] && [ "$rc" != 3 ]; then
