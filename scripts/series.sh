@@ -4,7 +4,8 @@
 #   series.sh          build/series/: git format-patch --cover-letter of the
 #                      series, the cover letter filled in from the latest
 #                      build/report/report.md and build/stress/shadow/results.txt
-#                      (scripts/cover_letter.py). The series is not the
+#                      (else the newest docs/report-*/ and docs/stress-*/;
+#                      scripts/cover_letter.py). The series is not the
 #                      assembled tree's history: that starts with the
 #                      "overlay" commit holding every new file. build/series-gen
 #                      replays the hook commits onto the base instead and adds
@@ -162,8 +163,14 @@ if [ ! -f "$report" ]; then
 		LC_ALL=C sort -t: -k2 | tail -n 1 | cut -d: -f1)
 	[ -n "$report" ] && note "series: no build/report; the cover letter quotes ${report#"$TOP"/}"
 fi
+# The latest stress run: the same, from its summary (docs/stress-*/).
+stress=$BUILD/stress/shadow/results.txt
+if [ ! -f "$stress" ]; then
+	stress=$(find "$TOP"/docs -path '*/stress-*/summary.txt' 2>/dev/null | LC_ALL=C sort | tail -n 1)
+	[ -n "$stress" ] && note "series: no build/stress; the cover letter quotes ${stress#"$TOP"/}"
+fi
 python3 "$TOP/scripts/cover_letter.py" "$S/0000-cover-letter.patch" \
-	"${report:-$BUILD/report/report.md}" "$BUILD/stress/shadow/results.txt"
+	"${report:-$BUILD/report/report.md}" "${stress:-$BUILD/stress/shadow/results.txt}"
 n=$(find "$S" -name '[0-9]*.patch' ! -name '0000-*' | wc -l)
 note "series: $S, cover letter + $n patches ($(($(date +%s) - t0)) s)"
 [ "$mode" = check ] || exit 0
