@@ -151,8 +151,11 @@ def main():
             bad = len(re.findall(r'^not ok \d+', text, re.M))
         parts += [textwrap.fill('Stress (make stress: debug kernel with KASAN, lockdep, '
                                 'kmemleak, fault injection, 2 CPUs): '
-                                f'{ok} passed, {bad} failed', 72), ''] + \
-                 [f'  {ln}' for ln in lines[:12]] + ['']
+                                f'{ok} passed, {bad} failed. "errors" counts operations '
+                                'that failed with an errno the stress allows (ENOMEM from '
+                                'injected allocation failures, EFAULT, EBUSY, EAGAIN, EINTR, '
+                                'ETIMEDOUT); "unexpected errnos" counts any other.', 72), ''] + \
+                 [f'  {ln}' for ln in lines[:24]] + ['']
     else:
         parts += ['No stress run found (make stress).', '']
     parts += [LIMITS]
