@@ -155,7 +155,8 @@ def main():
                                 'that failed with an errno the stress allows (ENOMEM from '
                                 'injected allocation failures, EFAULT, EBUSY, EAGAIN, EINTR, '
                                 'ETIMEDOUT); "unexpected errnos" counts any other.', 72), ''] + \
-                 [f'  {ln}' for ln in lines[:24]] + ['']
+                 [textwrap.fill(ln, 72, initial_indent='  ', subsequent_indent='    ')
+                  for ln in lines[:24]] + ['']
     else:
         parts += ['No stress run found (make stress).', '']
     parts += [LIMITS]
