@@ -119,6 +119,7 @@ series-check: assemble
 ## make split-unpack build/split-work: the new files and, one commit per
 ##                   kernel-patches/split/*.diff, the parts later patches add taken out
 ## make split-pack   write kernel-patches/split/*.diff back from build/split-work
+##                   SPLIT_WORK= (build/split-work) SPLIT_DIR= (kernel-patches/split)
 split-unpack: assemble
 	@bash $(S)/split.sh unpack
 
