@@ -171,11 +171,12 @@ maintainers_insert() {
 # fills sp_kind, sp_anchor, sp_subj (the patch it ends up in), sp_file (its
 # path), sp_name (the same, for messages) and order (the indices in
 # the order the series meets them), and writes DIR/<index>.diff and, for
-# "After:", DIR/<index>.msg. SPLIT_ALLOW_EMPTY=1: a split may have no diff
-# yet (split.sh).
+# "After:", DIR/<index>.msg (sp_dir: DIR). SPLIT_ALLOW_EMPTY=1: a split may
+# have no diff yet (split.sh).
 split_load() {
 	local d i kind j h
 	sp_kind=() sp_anchor=() sp_subj=() sp_file=() sp_name=() order=()
+	sp_dir=$1
 	for d in "${SPLIT_DIR:-$TOP/kernel-patches/split}"/*.diff; do
 		[ -f "$d" ] || continue
 		i=${#sp_kind[@]}
@@ -217,4 +218,33 @@ split_load() {
 	done < <(git -C "$TREE" log --reverse --format=%s overlay..HEAD)
 	[ ${#order[@]} = ${#sp_kind[@]} ] ||
 		die "kernel-patches/split: ${#sp_kind[@]} diffs, ${#order[@]} anchored at a patch of the series"
+}
+
+# split_unwind WORKDIR HOOK FILE...: the stages of the new files, for
+# series.sh and split.sh. Writes each FILE as the overlay commit has it (the
+# end of the series) into WORKDIR, a git work tree of its own, then takes
+# the splits that split_load read back out of them, last patch first
+# (git apply -R). "HOOK" runs once the files are written (":" for
+# nothing), then "HOOK INDEX" after each removal, when WORKDIR holds the
+# files as the patch before that split left them. A split that does not
+# come back out: split_failed=INDEX, return 1.
+split_unwind() {
+	local dir=$1 hook=$2 f k j
+	shift 2
+	split_failed=
+	for f; do
+		mkdir -p "$dir/$(dirname "$f")"
+		git -C "$TREE" show "overlay:$f" >"$dir/$f"
+	done
+	"$hook"
+	for ((k = ${#order[@]} - 1; k >= 0; k--)); do
+		j=${order[k]}
+		if [ -s "$sp_dir/$j.diff" ]; then
+			(cd "$dir" && git apply -R "$sp_dir/$j.diff") || {
+				split_failed=$j
+				return 1
+			}
+		fi
+		"$hook" "$j"
+	done
 }

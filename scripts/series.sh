@@ -23,8 +23,10 @@
 #                      series onto the pristine tree in build/series-am, whose
 #                      tree must equal the assembled one; every prefix builds
 #                      the shadow kernel there (incremental, ccache; stops at
-#                      the first that fails; SERIES_BUILD=0 skips) and KUnit
-#                      passes on the last. Prints the time of each part and
+#                      the first that fails; SERIES_BUILD=0 skips) and boots
+#                      it with mainline's GUP/COW selftests, compared case by
+#                      case with the pristine kernel (SERIES_BOOT=0 skips),
+#                      and KUnit passes on the last. Prints the time of each part and
 #                      "N passed, N failed".
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -71,15 +73,8 @@ git -C "$SPL/files" init -q
 split_load "$SPL"
 # Each new file as its introducing patch adds it: the final file, the
 # splits taken back out, last first.
-for f in "${newfiles[@]}"; do
-	mkdir -p "$SPL/files/$(dirname "$f")"
-	git -C "$TREE" show "overlay:$f" >"$SPL/files/$f"
-done
-for ((k = ${#order[@]} - 1; k >= 0; k--)); do
-	j=${order[k]}
-	(cd "$SPL/files" && git apply -R "$SPL/$j.diff") ||
-		die "${sp_name[j]} does not come back out of the new files: refresh it (docs/design.md)"
-done
+split_unwind "$SPL/files" : "${newfiles[@]}" ||
+	die "${sp_name[split_failed]} does not come back out of the new files: refresh it (docs/design.md)"
 
 if [ ! -d "$G/.git" ]; then
 	git clone -q --shared --no-checkout "$PRISTINE" "$G"
@@ -109,12 +104,13 @@ while read -r c; do
 	git -C "$G" cherry-pick --allow-empty --keep-redundant-commits "$c" >/dev/null 2>&1 ||
 		die "series: $(git -C "$TREE" log -1 --format=%s "$c") does not apply without the overlay commit"
 	subj=$(git -C "$G" log -1 --format=%s)
-	here=()
+	here=() amend=0
 	for f in "${newfiles[@]}"; do
 		[ "${file_patch[$f]}" = "$subj" ] && here+=("$f")
 	done
 	for f in "${here[@]}"; do
 		added[$f]=1
+		amend=1
 		mkdir -p "$G/$(dirname "$f")"
 		cp "$SPL/files/$f" "$G/$f"
 		git -C "$G" add -f -- "$f"
@@ -144,9 +140,9 @@ while read -r c; do
 	for j in "${order[@]}"; do
 		{ [ "${sp_kind[j]}" = Into ] && [ "${sp_anchor[j]}" = "$subj" ]; } || continue
 		git -C "$G" apply --index "$SPL/$j.diff" || die "${sp_name[j]} does not apply to its patch"
-		here+=(split)
+		amend=1
 	done
-	[ ${#here[@]} = 0 ] || git -C "$G" commit -q --amend --no-edit
+	[ "$amend" = 0 ] || git -C "$G" commit -q --amend --no-edit
 	apply_after "$subj"
 done < <(git -C "$TREE" rev-list --reverse overlay..HEAD)
 [ ${#added[@]} = ${#newfiles[@]} ] ||
@@ -219,10 +215,33 @@ note "series-check: git am $(($(date +%s) - t1)) s"
 
 # 3. Every prefix builds the shadow kernel (configs/shadow.config: every
 # shadow-PTE option on, options a prefix does not have yet are let pass),
-# and KUnit passes at the end. Incremental O= builds in build/series-am
-# through ccache; SERIES_BUILD=0 skips this part.
+# boots, and passes mainline's GUP and COW selftests (SERIES_BOOT_JOBS)
+# case by case against the pristine kernel (compare.py, as make test
+# does), with no WARNING, BUG or Oops on its console (run-guest.sh); KUnit
+# passes at the end. Incremental O= builds in build/series-am through
+# ccache; SERIES_BUILD=0 skips this part, SERIES_BOOT=0 only the boots.
+boot_jobs=${SERIES_BOOT_JOBS:-cow,gup_longterm,gup_test_u,gup_test_a,gup_test_ct,gup_test_matrix}
+B=$BUILD/series-boot
+boot() { # KERNEL OUTDIR [TREE]: run-guest.sh's status, 3 (a job failed) as 0
+	local rc=0
+	WB_TREE=${3:-$TREE} bash "$TOP/scripts/run-guest.sh" "$1" "$boot_jobs" "$2" >"$2.log" 2>&1 || rc=$?
+	[ "$rc" = 3 ] && rc=0
+	return "$rc"
+}
+if [ "${SERIES_BUILD:-1}" = 1 ] && [ "$rc" = 0 ] && [ "${SERIES_BOOT:-1}" = 1 ]; then
+	t1=$(date +%s)
+	rm -rf "$B"
+	mkdir -p "$B"
+	rc=0
+	{ bash "$TOP/scripts/build-kernel.sh" baseline && bash "$TOP/scripts/build-userspace.sh" &&
+		boot baseline "$B/baseline"; } >"$B/baseline-setup.log" 2>&1 || rc=$?
+	result "$rc" "the pristine kernel boots with $boot_jobs ($(($(date +%s) - t1)) s)"
+	[ "$rc" = 0 ] || tail -n 5 "$B/baseline-setup.log" | sed 's/^/    /'
+	[ "$rc" = 0 ] || SERIES_BOOT=0
+fi
 if [ "${SERIES_BUILD:-1}" = 1 ] && [ "$rc" = 0 ]; then
 	t1=$(date +%s)
+	tboot=0
 	mapfile -t commits < <(git -C "$A" rev-list --reverse base..HEAD)
 	i=0 built=1
 	for c in "${commits[@]}"; do
@@ -237,8 +256,21 @@ if [ "${SERIES_BUILD:-1}" = 1 ] && [ "$rc" = 0 ]; then
 			built=0
 			break
 		fi
+		[ "${SERIES_BOOT:-1}" = 1 ] || continue
+		t2=$(date +%s)
+		rc=0
+		boot shadow "$B/prefix-$i" "$A" || rc=$?
+		if [ "$rc" = 0 ]; then
+			python3 "$TOP/scripts/compare.py" "$B/baseline/results.txt" \
+				"$B/prefix-$i/results.txt" "$B/prefix-$i.md" >"$B/prefix-$i.compare" 2>&1 || rc=$?
+		fi
+		line=$(grep -Eo '[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?' "$B/prefix-$i.compare" 2>/dev/null | tail -n 1 || true)
+		result "$rc" "prefix $i/${#commits[@]} boots: ${line:-$(cat "$B/prefix-$i/status" 2>/dev/null || echo "status $rc")} ($(($(date +%s) - t2)) s)"
+		[ "$rc" = 0 ] || grep -h -E '^FAIL|WARNING|BUG|Oops' "$B/prefix-$i.compare" "$B/prefix-$i/console.log" 2>/dev/null |
+			head -n 5 | sed 's/^/    /'
+		tboot=$((tboot + $(date +%s) - t2))
 	done
-	note "series-check: prefix builds $(($(date +%s) - t1)) s"
+	note "series-check: prefix builds and boots $(($(date +%s) - t1)) s (boots $tboot s)"
 	if [ "$built" = 1 ]; then
 		t1=$(date +%s)
 		rc=0

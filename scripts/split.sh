@@ -35,19 +35,17 @@ unpack)
 	git -C "$W" init -q
 	git -C "$W" config user.name workbench
 	git -C "$W" config user.email workbench@localhost
-	for f in "${files[@]}"; do
-		mkdir -p "$W/$(dirname "$f")"
-		git -C "$TREE" show "overlay:$f" >"$W/$f"
-	done
-	git -C "$W" add -A
-	git -C "$W" commit -q -m final
-	for ((k = ${#order[@]} - 1; k >= 0; k--)); do
-		j=${order[k]}
-		[ ! -s "$tmp/$j.diff" ] || git -C "$W" apply -R "$tmp/$j.diff" ||
-			die "${sp_name[j]} does not come back out of the new files: take it out by hand in $W, commit it as 'remove: $(basename "${sp_file[j]}")', go on with the rest, then pack"
+	# "final", then one "remove: <split>" commit per split.
+	commit() { # [INDEX]
 		git -C "$W" add -A
-		git -C "$W" commit -q --allow-empty -m "remove: $(basename "${sp_file[j]}")"
-	done
+		if [ $# = 0 ]; then
+			git -C "$W" commit -q -m final
+		else
+			git -C "$W" commit -q --allow-empty -m "remove: $(basename "${sp_file[$1]}")"
+		fi
+	}
+	split_unwind "$W" commit "${files[@]}" ||
+		die "${sp_name[split_failed]} does not come back out of the new files: take it out by hand in $W, commit it as 'remove: $(basename "${sp_file[split_failed]}")', go on with the rest, then pack"
 	note "split: $W, 'final' + ${#order[@]} removals (git -C $W log --stat)"
 	;;
 pack)
