@@ -108,8 +108,10 @@ report:
 ##                   enter through the patches kernel-patches/new-files names), the cover
 ##                   letter filled in from the latest report and stress run
 ## make series-check make series, then checkpatch every patch, git am onto pristine =
-##                   assembled tree, every prefix builds the shadow kernel, KUnit on
-##                   the last; SERIES_BUILD=0 skips the builds and KUnit
+##                   assembled tree, every prefix builds the shadow kernel and boots it
+##                   with mainline's GUP/COW selftests (compared with pristine), KUnit on
+##                   the last; SERIES_BUILD=0 skips builds, boots and KUnit, SERIES_BOOT=0
+##                   the boots; SERIES_BOOT_JOBS= (cow,gup_longterm,gup_test_*)
 series: assemble
 	@bash $(S)/series.sh
 

@@ -3,11 +3,14 @@
  * pin_threads: pin and unpin from THREADS threads at once, each on its own
  * SIZE_MIB buffer of written private anonymous memory, through gup_test's
  * PIN_FAST_BENCHMARK (pin_user_pages_fast + unpin_user_pages, FOLL_WRITE,
- * one page per call), ROUNDS times per thread. The threads start together
- * (a barrier); the result is the elapsed time from the first thread's
- * start to the last thread's end (each thread reads the clock itself, so a
- * main thread that is not scheduled cannot shorten the interval) divided by
- * the pages all threads pinned, i.e. the aggregate cost per page.
+ * one page per call), ROUNDS times per thread, after one untimed round.
+ * Thread i runs on CPU i only (sched_setaffinity), so a run of one thread
+ * does not migrate and each thread keeps its own per-CPU state. The
+ * threads start together (a barrier); the result is the elapsed time from
+ * the first thread's start to the last thread's end (each thread reads the
+ * clock itself, so a main thread that is not scheduled cannot shorten the
+ * interval) divided by the pages all threads pinned, i.e. the aggregate
+ * cost per page.
  *
  * Under TCG icount all vCPUs share one instruction clock, so the elapsed
  * time is the sum of every vCPU's instructions: with perfect scaling the
@@ -21,7 +24,9 @@
  * output: RESULT pinthreads_<THREADS> threads=N cpus=N pages=N ns_per_pin=X
  * (ns_per_pin: one pin plus its unpin)
  */
+#define _GNU_SOURCE
 #include <fcntl.h>
+#include <sched.h>
 #include <pthread.h>
 #include <sys/ioctl.h>
 #include "mm/gup_test.h"
@@ -36,28 +41,45 @@ static pthread_barrier_t start;
 
 struct worker {
 	pthread_t tid;
+	int cpu;
 	char *buf;
 	double t0, t1;
 };
 
+static void pin_once(char *p)
+{
+	struct gup_test g;
+
+	memset(&g, 0, sizeof(g));
+	g.addr = (unsigned long)p;
+	g.size = len;
+	g.nr_pages_per_call = 1;
+	g.gup_flags = GUP_FOLL_WRITE;
+	if (ioctl(gup_fd, PIN_FAST_BENCHMARK, &g))
+		die("gup_test PIN_FAST_BENCHMARK: %s", strerror(errno));
+}
+
 static void *worker(void *arg)
 {
 	struct worker *w = arg;
-	char *p = w->buf;
-	struct gup_test g;
+	cpu_set_t set;
 	long r;
 
+	/* Each thread on a CPU of its own, the same one every run. */
+	CPU_ZERO(&set);
+	CPU_SET(w->cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity(CPU %d): %s", w->cpu, strerror(errno));
+	/*
+	 * One untimed round first: the kernel's first pins after boot take
+	 * their pin records from the slab, later ones from the per-CPU free
+	 * lists (the steady state of a program that pins repeatedly).
+	 */
+	pin_once(w->buf);
 	pthread_barrier_wait(&start);
 	w->t0 = now_ns();
-	for (r = 0; r < rounds; r++) {
-		memset(&g, 0, sizeof(g));
-		g.addr = (unsigned long)p;
-		g.size = len;
-		g.nr_pages_per_call = 1;
-		g.gup_flags = GUP_FOLL_WRITE;
-		if (ioctl(gup_fd, PIN_FAST_BENCHMARK, &g))
-			die("gup_test PIN_FAST_BENCHMARK: %s", strerror(errno));
-	}
+	for (r = 0; r < rounds; r++)
+		pin_once(w->buf);
 	w->t1 = now_ns();
 	return NULL;
 }
@@ -82,6 +104,7 @@ int main(int argc, char **argv)
 		die("/sys/kernel/debug/gup_test: %s (CONFIG_GUP_TEST, debugfs mounted?)",
 		    strerror(errno));
 	for (i = 0; i < threads; i++) {
+		w[i].cpu = i;
 		w[i].buf = bench_map_anon(len);
 		touch_write(w[i].buf, len);
 	}

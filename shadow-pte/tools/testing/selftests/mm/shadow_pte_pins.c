@@ -32,6 +32,7 @@
 #include <linux/io_uring.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -368,6 +369,110 @@ static void test_uring_pins(char *w)
 		longterm_stop();
 	uring_unpin(fd);
 	expect_entry("io_uring unregister", getpid(), w, 0, 0);
+}
+
+#define TRACEFS		"/sys/kernel/tracing"
+#define UPROBE_EVENT	"shadow_pte_test/target"
+#define UPROBE_CASES	4
+
+static bool write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_APPEND);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+	close(fd);
+	return ok;
+}
+
+/* Where the probe goes: the page of text this function is on. */
+static __attribute__((noinline)) int uprobe_target(int x)
+{
+	asm volatile("" : "+r" (x));
+	return x + 1;
+}
+
+/* The file and offset of the text at @addr, from /proc/self/maps. */
+static bool text_offset(unsigned long addr, char *path, size_t len,
+			unsigned long *off)
+{
+	unsigned long start, end, pgoff;
+	char line[512], file[256];
+	bool found = false;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %*s %lx %*s %*s %255s", &start, &end,
+			   &pgoff, file) != 4 || addr < start || addr >= end)
+			continue;
+		snprintf(path, len, "%s", file);
+		*off = addr - start + pgoff;
+		found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * uprobes: arming a probe gives the process an anon copy of the text page
+ * (uprobe_write_opcode()); disarming it swaps the copy out again with
+ * __replace_page(). A pin taken on the copy meanwhile stays with the copy:
+ * the slot, which maps the file page again, must not keep counting it.
+ */
+static void test_uprobe_swap(void)
+{
+	unsigned long addr = (unsigned long)uprobe_target, off;
+	char *page = (char *)(addr & ~(pagesize - 1));
+	char path[256], ev[400];
+	int i, ret;
+
+	if (access(TRACEFS "/uprobe_events", W_OK))
+		mount("tracefs", TRACEFS, "tracefs", 0, NULL);
+	if (access(TRACEFS "/uprobe_events", W_OK)) {
+		for (i = 0; i < UPROBE_CASES; i++)
+			ksft_test_result_skip("uprobe swap: no %s/uprobe_events (CONFIG_UPROBE_EVENTS=n)\n",
+					      TRACEFS);
+		return;
+	}
+	if (!text_offset(addr, path, sizeof(path), &off)) {
+		for (i = 0; i < UPROBE_CASES; i++)
+			ksft_test_result_fail("uprobe swap: %#lx not in /proc/self/maps\n", addr);
+		return;
+	}
+	snprintf(ev, sizeof(ev), "p:" UPROBE_EVENT " %s:%#lx", path, off);
+	if (!write_str(TRACEFS "/uprobe_events", ev) ||
+	    !write_str(TRACEFS "/events/" UPROBE_EVENT "/enable", "1")) {
+		for (i = 0; i < UPROBE_CASES; i++)
+			ksft_test_result_fail("uprobe swap: arming '%s': %s\n", ev, strerror(errno));
+		write_str(TRACEFS "/uprobe_events", "-:" UPROBE_EVENT);
+		return;
+	}
+	ret = longterm_start(page, pagesize, false, false);
+	if (ret) {
+		for (i = 0; i < UPROBE_CASES; i++)
+			ksft_test_result_fail("uprobe swap: PIN_LONGTERM_TEST_START r/o: %s\n",
+					      strerror(-ret));
+	} else {
+		expect_entry("uprobe swap: R/O pin of the probed text page's anon copy",
+			     getpid(), page, 1, 0);
+	}
+	/* Disarm: __replace_page() puts the file page back in the slot. */
+	write_str(TRACEFS "/events/" UPROBE_EVENT "/enable", "0");
+	if (ret)
+		goto out;
+	expect_entry("uprobe swap: the slot lets the swapped-out copy's pin go",
+		     getpid(), page, 0, 0);
+	ksft_test_result(uprobe_target(41) == 42,
+			 "uprobe swap: the text runs again from the file page\n");
+	longterm_stop();
+	expect_entry("uprobe swap: unpin of the copy leaves the slot at 0",
+		     getpid(), page, 0, 0);
+out:
+	write_str(TRACEFS "/uprobe_events", "-:" UPROBE_EVENT);
 }
 
 static void test_munmap_pinned(void)
@@ -764,7 +869,7 @@ int main(void)
 			       strerror(errno));
 	shadow = !access(SPTE_DIR, F_OK);
 	ksft_print_msg("scheme: %s\n", shadow ? "shadow PTEs" : "page bits (no " SPTE_DIR ")");
-	ksft_set_plan(shadow ? 42 : 11);
+	ksft_set_plan(shadow ? 42 + UPROBE_CASES : 11);
 
 	if (shadow) {
 		tables = spte_stable_tables();
@@ -778,6 +883,7 @@ int main(void)
 		test_gup_fast_first_pin();
 		test_odirect();
 		test_thp_split_pinned();
+		test_uprobe_swap();
 	}
 	test_fork_pinned();
 	test_fork_precision();
