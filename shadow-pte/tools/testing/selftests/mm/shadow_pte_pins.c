@@ -375,18 +375,6 @@ static void test_uring_pins(char *w)
 #define UPROBE_EVENT	"shadow_pte_test/target"
 #define UPROBE_CASES	4
 
-static bool write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_APPEND);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
-	close(fd);
-	return ok;
-}
-
 /* Where the probe goes: the page of text this function is on. */
 static int uprobe_target(int x)
 {
@@ -445,12 +433,12 @@ static void test_uprobe_swap(void)
 	}
 	memcpy(text, (void *)addr, sizeof(text));
 	snprintf(ev, sizeof(ev), "p:" UPROBE_EVENT " %s:%#lx", path, off);
-	if (!write_str(TRACEFS "/uprobe_events", ev) ||
-	    !write_str(TRACEFS "/events/" UPROBE_EVENT "/enable", "1")) {
+	if (!spte_write_file(TRACEFS "/uprobe_events", ev) ||
+	    !spte_write_file(TRACEFS "/events/" UPROBE_EVENT "/enable", "1")) {
 		for (i = 0; i < UPROBE_CASES; i++)
 			ksft_test_result_fail("uprobe swap: arming '%s': %s\n", ev,
 					      strerror(errno));
-		write_str(TRACEFS "/uprobe_events", "-:" UPROBE_EVENT);
+		spte_write_file(TRACEFS "/uprobe_events", "-:" UPROBE_EVENT);
 		return;
 	}
 	ret = longterm_start(page, pagesize, false, false);
@@ -463,7 +451,7 @@ static void test_uprobe_swap(void)
 			     getpid(), page, 1, 0);
 	}
 	/* Disarm: __replace_page() puts the file page back in the slot. */
-	write_str(TRACEFS "/events/" UPROBE_EVENT "/enable", "0");
+	spte_write_file(TRACEFS "/events/" UPROBE_EVENT "/enable", "0");
 	if (ret)
 		goto out;
 	expect_entry("uprobe swap: the slot lets the swapped-out copy's pin go",
@@ -474,7 +462,7 @@ static void test_uprobe_swap(void)
 	expect_entry("uprobe swap: unpin of the copy leaves the slot at 0",
 		     getpid(), page, 0, 0);
 out:
-	write_str(TRACEFS "/uprobe_events", "-:" UPROBE_EVENT);
+	spte_write_file(TRACEFS "/uprobe_events", "-:" UPROBE_EVENT);
 }
 
 static void test_munmap_pinned(void)
@@ -668,16 +656,6 @@ static bool thp_mode(const char *path, char *mode, size_t len)
 	return true;
 }
 
-static bool thp_set(const char *path, const char *mode)
-{
-	int fd = open(path, O_WRONLY);
-	bool ok = fd >= 0 && write(fd, mode, strlen(mode)) == (ssize_t)strlen(mode);
-
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
 /* Subpages of [@p, @p + @len) mapped by this process only (pagemap bit 56). */
 static long exclusive_subpages(const char *p, size_t len)
 {
@@ -757,7 +735,7 @@ static void test_fork_partial_large(bool mthp, enum large_mode lm)
 		free(buf);
 		return;
 	}
-	if (!thp_set(size, "always") || !thp_set(other, "never")) {
+	if (!spte_write_file(size, "always") || !spte_write_file(other, "never")) {
 		ksft_test_result_fail("fork, %s: cannot set %s: %s\n", name, size,
 				      strerror(errno));
 		goto restore;
@@ -853,8 +831,8 @@ static void test_fork_partial_large(bool mthp, enum large_mode lm)
 out:
 	munmap(area, 2 * PMD_SZ);
 restore:
-	thp_set(size, mode);
-	thp_set(other, omode);
+	spte_write_file(size, mode);
+	spte_write_file(other, omode);
 	free(buf);
 }
 

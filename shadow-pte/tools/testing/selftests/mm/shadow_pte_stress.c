@@ -280,18 +280,6 @@ static int op_err(int op, int err)
 	return err;
 }
 
-static bool write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
-	close(fd);
-	return ok;
-}
-
 static bool read_file(const char *path, char *buf, size_t len)
 {
 	int fd = open(path, O_RDONLY);
@@ -1355,16 +1343,16 @@ static void faults_set(long pct)
 	for (i = 0; i < 2; i++) {
 		if (pct) {
 			snprintf(path, sizeof(path), "%s/interval", fail_dirs[i]);
-			write_file(path, "1");
+			spte_write_file(path, "1");
 			snprintf(path, sizeof(path), "%s/times", fail_dirs[i]);
 			snprintf(val, sizeof(val), "%ld", FAULT_TIMES);
-			write_file(path, val);
+			spte_write_file(path, val);
 			snprintf(path, sizeof(path), "%s/verbose", fail_dirs[i]);
-			write_file(path, "0");
+			spte_write_file(path, "0");
 		}
 		snprintf(path, sizeof(path), "%s/probability", fail_dirs[i]);
 		snprintf(val, sizeof(val), "%ld", pct);
-		write_file(path, val);
+		spte_write_file(path, val);
 	}
 }
 
@@ -1372,11 +1360,11 @@ static void faults_set(long pct)
 static void on_signal(int sig)
 {
 	if (cfg.faults) {
-		write_file(SPTE_DIR "/fail_table/probability", "0");
-		write_file(SPTE_DIR "/fail_record/probability", "0");
+		spte_write_file(SPTE_DIR "/fail_table/probability", "0");
+		spte_write_file(SPTE_DIR "/fail_record/probability", "0");
 	}
 	if (cfg.ksm_old_valid)
-		write_file(KSM_RUN, cfg.ksm_old);
+		spte_write_file(KSM_RUN, cfg.ksm_old);
 	_exit(128 + sig);
 }
 
@@ -1518,7 +1506,7 @@ static void probe(void)
 		skip_op(OP_KSM, KSM_RUN, strerror(errno));
 	} else {
 		cfg.ksm_old_valid = read_file(KSM_RUN, cfg.ksm_old, sizeof(cfg.ksm_old));
-		if (!write_file(KSM_RUN, "1"))
+		if (!spte_write_file(KSM_RUN, "1"))
 			msg("cannot start ksmd: %s\n", strerror(errno));
 	}
 	if (!read_file(THP_ENABLED, buf, sizeof(buf)) ||
@@ -1747,7 +1735,7 @@ int main(int argc, char **argv)
 		munmap(thp.addr, PMD_SZ);
 	}
 	if (cfg.ksm_old_valid)
-		write_file(KSM_RUN, cfg.ksm_old);
+		spte_write_file(KSM_RUN, cfg.ksm_old);
 	if (injected < 0)
 		injected = fails0 < 0 ? 0 : spte_vmstat("shadow_pte_alloc_fail") - fails0;
 

@@ -22,6 +22,22 @@ struct spte_entry {
 	unsigned int ro, rw, special;
 };
 
+/*
+ * Write @s to the sysfs, debugfs or tracefs file @path (no O_TRUNC: that
+ * would clear tracefs' uprobe_events); false if it did not take all of it.
+ */
+static inline bool spte_write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+	close(fd);
+	return ok;
+}
+
 /* A /proc/vmstat counter, after folding the per-CPU deltas; -1 if absent. */
 static inline long spte_vmstat(const char *name)
 {
