@@ -432,6 +432,9 @@ static void test_uprobe_swap(void)
 		return;
 	}
 	memcpy(text, (void *)addr, sizeof(text));
+	/* An event left by an earlier run that died armed: both fail if none. */
+	spte_write_file(TRACEFS "/events/" UPROBE_EVENT "/enable", "0");
+	spte_write_file(TRACEFS "/uprobe_events", "-:" UPROBE_EVENT);
 	snprintf(ev, sizeof(ev), "p:" UPROBE_EVENT " %s:%#lx", path, off);
 	if (!spte_write_file(TRACEFS "/uprobe_events", ev) ||
 	    !spte_write_file(TRACEFS "/events/" UPROBE_EVENT "/enable", "1")) {
