@@ -110,7 +110,7 @@ static const char *const op_name[NR_OPS] = {
 
 static const unsigned int op_weight[NR_OPS] = { 16, 12, 8, 16, 16, 3, 2, 8, 5, 3 };
 
-enum { CMD_IDLE, CMD_RACE, CMD_PIN_NOW, CMD_STOP };
+enum { CMD_IDLE, CMD_RACE, CMD_PIN_NOW, CMD_STOP, CMD_EXIT };
 enum { TK_WORKER, TK_FORK, TK_SLOT, TK_HELPER };
 
 /* Set up before the threads start, read-only afterwards. */
@@ -1129,9 +1129,11 @@ static void *worker_main(void *arg)
 		STORE(&t->cur_op, op);
 		if (op < OP_FORK) {
 			ret = ops[op](t);
+		} else if (!oracle_iter(t, op - OP_FORK, &ret)) {
+			if (t->kind == TK_SLOT)
+				STORE(&slot.cmd, CMD_EXIT);
+			return NULL;	/* stuck: never "done" */
 		} else {
-			if (!oracle_iter(t, op - OP_FORK, &ret))
-				return NULL;	/* stuck: never "done" */
 			if (!below(t, 4))
 				usleep(below(t, 500));
 		}
@@ -1141,11 +1143,17 @@ static void *worker_main(void *arg)
 		STORE(&t->cur_op, -1);
 		t->iter++;
 	}
+	if (t->kind == TK_SLOT)
+		STORE(&slot.cmd, CMD_EXIT);
 	STORE(&t->done, 1);
 	return NULL;
 }
 
-/* The slotrace helper: only acts on the slot the oracle hands it. */
+/*
+ * The slotrace helper: only acts on the slot the oracle hands it, and
+ * leaves when the oracle's thread says so (CMD_EXIT), not at stop_flag: an
+ * iteration that began before stop_flag still needs its acknowledgements.
+ */
 static void *helper_main(void *arg)
 {
 	struct thr *t = arg;
@@ -1156,9 +1164,9 @@ static void *helper_main(void *arg)
 	wait_go();
 	for (;;) {
 		cmd = LOAD(&slot.cmd);
+		if (cmd == CMD_EXIT)
+			break;
 		if (cmd == CMD_IDLE) {
-			if (LOAD(&stop_flag))
-				break;
 			usleep(50);
 			continue;
 		}
