@@ -1129,11 +1129,12 @@ static void *worker_main(void *arg)
 		STORE(&t->cur_op, op);
 		if (op < OP_FORK) {
 			ret = ops[op](t);
-		} else if (!oracle_iter(t, op - OP_FORK, &ret)) {
-			if (t->kind == TK_SLOT)
-				STORE(&slot.cmd, CMD_EXIT);
-			return NULL;	/* stuck: never "done" */
 		} else {
+			if (!oracle_iter(t, op - OP_FORK, &ret)) {
+				if (t->kind == TK_SLOT)
+					STORE(&slot.cmd, CMD_EXIT);
+				return NULL;	/* stuck: never "done" */
+			}
 			if (!below(t, 4))
 				usleep(below(t, 500));
 		}
