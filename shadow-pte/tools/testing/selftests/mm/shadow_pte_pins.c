@@ -375,6 +375,13 @@ static void test_uring_pins(char *w)
 #define UPROBE_EVENT	"shadow_pte_test/target"
 #define UPROBE_CASES	4
 
+/* Disarm and delete the test's event; both writes fail if there is none. */
+static void uprobe_remove(void)
+{
+	spte_write_file(TRACEFS "/events/" UPROBE_EVENT "/enable", "0");
+	spte_write_file(TRACEFS "/uprobe_events", "-:" UPROBE_EVENT);
+}
+
 /* Where the probe goes: the page of text this function is on. */
 static int uprobe_target(int x)
 {
@@ -432,16 +439,14 @@ static void test_uprobe_swap(void)
 		return;
 	}
 	memcpy(text, (void *)addr, sizeof(text));
-	/* An event left by an earlier run that died armed: both fail if none. */
-	spte_write_file(TRACEFS "/events/" UPROBE_EVENT "/enable", "0");
-	spte_write_file(TRACEFS "/uprobe_events", "-:" UPROBE_EVENT);
+	uprobe_remove();	/* left by an earlier run that died armed */
 	snprintf(ev, sizeof(ev), "p:" UPROBE_EVENT " %s:%#lx", path, off);
 	if (!spte_write_file(TRACEFS "/uprobe_events", ev) ||
 	    !spte_write_file(TRACEFS "/events/" UPROBE_EVENT "/enable", "1")) {
 		for (i = 0; i < UPROBE_CASES; i++)
 			ksft_test_result_fail("uprobe swap: arming '%s': %s\n", ev,
 					      strerror(errno));
-		spte_write_file(TRACEFS "/uprobe_events", "-:" UPROBE_EVENT);
+		uprobe_remove();
 		return;
 	}
 	ret = longterm_start(page, pagesize, false, false);
@@ -465,7 +470,7 @@ static void test_uprobe_swap(void)
 	expect_entry("uprobe swap: unpin of the copy leaves the slot at 0",
 		     getpid(), page, 0, 0);
 out:
-	spte_write_file(TRACEFS "/uprobe_events", "-:" UPROBE_EVENT);
+	uprobe_remove();
 }
 
 static void test_munmap_pinned(void)
