@@ -111,7 +111,8 @@ report:
 ##                   assembled tree, every prefix builds the shadow kernel and boots it
 ##                   with mainline's GUP/COW selftests (compared with pristine), KUnit on
 ##                   the last; SERIES_BUILD=0 skips builds, boots and KUnit, SERIES_BOOT=0
-##                   the boots; SERIES_BOOT_JOBS= (cow,gup_longterm,gup_test_*)
+##                   the boots, SERIES_FROM=N the prefixes before N;
+##                   SERIES_BOOT_JOBS= (cow,gup_longterm,gup_test_*)
 series: assemble
 	@bash $(S)/series.sh
 

@@ -219,7 +219,11 @@ note "series-check: git am $(($(date +%s) - t1)) s"
 # case by case against the pristine kernel (compare.py, as make test
 # does), with no WARNING, BUG or Oops on its console (run-guest.sh); KUnit
 # passes at the end. Incremental O= builds in build/series-am through
-# ccache; SERIES_BUILD=0 skips this part, SERIES_BOOT=0 only the boots.
+# ccache; SERIES_BUILD=0 skips this part, SERIES_BOOT=0 only the boots,
+# SERIES_FROM=N the prefixes before N (for a series whose first N-1
+# patches a full run has already built and booted unchanged).
+from=${SERIES_FROM:-1}
+[[ $from =~ ^[1-9][0-9]*$ ]] || die "SERIES_FROM='$from': the number of the first prefix to build (1..)"
 boot_jobs=${SERIES_BOOT_JOBS:-cow,gup_longterm,gup_test_u,gup_test_a,gup_test_ct,gup_test_matrix}
 B=$BUILD/series-boot
 boot() { # KERNEL OUTDIR [TREE]: run-guest.sh's status, 3 (a job failed) as 0
@@ -246,6 +250,10 @@ if [ "${SERIES_BUILD:-1}" = 1 ] && [ "$rc" = 0 ]; then
 	i=0 built=1
 	for c in "${commits[@]}"; do
 		i=$((i + 1))
+		if [ "$i" -lt "$from" ]; then
+			note "series-check: prefix $i/${#commits[@]} skipped (SERIES_FROM=$from): $(git -C "$A" log -1 --format=%s "$c")"
+			continue
+		fi
 		t2=$(date +%s)
 		git -C "$A" checkout -q "$c"
 		rc=0

@@ -297,15 +297,31 @@ static __always_inline bool shadow_pte_has_table(const pte_t *ptep)
 	return ptdesc_shadow(shadow_pte_ptdesc(ptep));
 }
 
-/* mremap: the PTE @pte moved from @old_ptep to @new_ptep (both PTLs held). */
-static __always_inline void shadow_pte_move(pte_t *old_ptep, pte_t *new_ptep, pte_t pte)
+/* mremap: the shadow table of @ptep's table, or NULL. Stable under its PTL. */
+static __always_inline struct shadow_pte_table *shadow_pte_table_of(const pte_t *ptep)
 {
-	struct ptdesc *old_pt = shadow_pte_ptdesc(old_ptep);
+	return ptdesc_shadow(shadow_pte_ptdesc(ptep));
+}
 
-	if (unlikely(ptdesc_shadow(old_pt)))
-		__shadow_pte_move(old_pt, shadow_pte_slot(old_ptep),
-				  shadow_pte_ptdesc(new_ptep),
-				  shadow_pte_slot(new_ptep), pte);
+/*
+ * mremap: the PTE @pte moved from @old_ptep, whose table's shadow table is
+ * @ot, to @new_ptep (both PTLs held). The barrier orders the old PTE's
+ * clearing before the read of its counts (shadow_pte.rst); a zero entry has
+ * nothing to move: no count, and no special bit, which only changes under
+ * the PTL held here.
+ */
+static __always_inline void shadow_pte_move(struct shadow_pte_table *ot, pte_t *old_ptep,
+					    pte_t *new_ptep, pte_t pte)
+{
+	unsigned int oidx = shadow_pte_slot(old_ptep);
+
+	/* Pairs with GUP-fast's barrier between its count and its recheck. */
+	smp_mb();
+	if (likely(!atomic_read(&ot->ent[oidx])))
+		return;
+	__shadow_pte_move(shadow_pte_ptdesc(old_ptep), oidx,
+			  shadow_pte_ptdesc(new_ptep),
+			  shadow_pte_slot(new_ptep), pte);
 }
 
 #ifdef CONFIG_SHADOW_PTE_SPECIAL
@@ -460,7 +476,13 @@ static __always_inline void shadow_pte_zap(pte_t *ptep, unsigned int nr,
 static __always_inline int shadow_pte_move_prepare(pte_t *old_ptep, pte_t *new_ptep,
 						   struct shadow_pte_prealloc *pa) { return 0; }
 static __always_inline bool shadow_pte_has_table(const pte_t *ptep) { return false; }
-static __always_inline void shadow_pte_move(pte_t *old_ptep, pte_t *new_ptep, pte_t pte) { }
+static __always_inline struct shadow_pte_table *shadow_pte_table_of(const pte_t *ptep)
+{
+	return NULL;
+}
+
+static __always_inline void shadow_pte_move(struct shadow_pte_table *ot, pte_t *old_ptep,
+					    pte_t *new_ptep, pte_t pte) { }
 static __always_inline int shadow_pte_mkspecial(pte_t *ptep) { return 0; }
 static __always_inline void shadow_pte_unspecial(pte_t *ptep) { }
 static __always_inline void shadow_pte_special_prepare(struct mm_struct *mm, pmd_t *pmd,
