@@ -291,7 +291,7 @@ static __always_inline int shadow_pte_move_prepare(pte_t *old_ptep, pte_t *new_p
 	return __shadow_pte_move_prepare(shadow_pte_ptdesc(new_ptep), pa);
 }
 
-/* mremap: has the table of @ptep a shadow table? Stable under its PTL. */
+/* zap: has the table of @ptep a shadow table? Stable under its PTL. */
 static __always_inline bool shadow_pte_has_table(const pte_t *ptep)
 {
 	return ptdesc_shadow(shadow_pte_ptdesc(ptep));
