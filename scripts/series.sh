@@ -247,6 +247,7 @@ if [ "${SERIES_BUILD:-1}" = 1 ] && [ "$rc" = 0 ]; then
 	t1=$(date +%s)
 	tboot=0
 	mapfile -t commits < <(git -C "$A" rev-list --reverse base..HEAD)
+	[ "$from" -le "${#commits[@]}" ] || die "SERIES_FROM=$from: the series has ${#commits[@]} patches"
 	i=0 built=1
 	for c in "${commits[@]}"; do
 		i=$((i + 1))
