@@ -16,7 +16,7 @@ PATCHES := $(wildcard kernel-patches/*.patch) $(wildcard kernel-patches/series)
 VARIANTS := $(shell awk '!/^\#/ && NF { print $$1 }' configs/kernels)
 
 .PHONY: all help setup source assemble export kernels $(addprefix kernel-,$(VARIANTS)) \
-	userspace boot run kunit roundtrip test stress report series series-check split-unpack split-pack check clean distclean
+	userspace boot run kunit roundtrip test stress report series series-check split-unpack split-pack experiment check clean distclean
 
 all: help
 help:
@@ -129,6 +129,13 @@ split-unpack: assemble
 split-pack: assemble
 	@bash $(S)/split.sh pack
 
+## make experiment EXP=NAME  rebuild docs/evidence/NAME-experiment.diff on a clone of
+##                   build/tree (build/exp-NAME), run the jobs it names on it and on
+##                   baseline under TCG icount: build/experiments/NAME/summary.txt. REPS= (3)
+experiment: assemble userspace
+	$(if $(EXP),,$(error make experiment needs EXP=NAME (docs/evidence/NAME-experiment.diff)))
+	@bash $(S)/experiment.sh '$(EXP)'
+
 ## make check        shellcheck the scripts, checkpatch the kernel sources
 check: assemble
 	@bash $(S)/check.sh
@@ -136,7 +143,8 @@ check: assemble
 ## make clean        drop kernel/userspace build outputs (keeps the trees and ccache)
 clean:
 	rm -rf $(BUILD)/pristine/.out-* $(BUILD)/tree/.out-* $(BUILD)/tree/.kunit-um $(BUILD)/series* \
-		$(BUILD)/userspace $(BUILD)/results $(BUILD)/report $(BUILD)/roundtrip
+		$(BUILD)/userspace $(BUILD)/results $(BUILD)/report $(BUILD)/roundtrip \
+		$(BUILD)/exp-*/.out-* $(BUILD)/experiments
 
 ## make distclean    drop build/ entirely
 ##

@@ -57,6 +57,8 @@ step source bash "$TOP/scripts/source.sh"
 step assemble make -s -C "$TOP" assemble
 step roundtrip bash "$TOP/tests/roundtrip.sh" | tee "$RESULTS/roundtrip.log" || true
 tally roundtrip "$RESULTS/roundtrip.log"
+step experiment-cli bash "$TOP/tests/experiment-cli.sh" | tee "$RESULTS/experiment-cli.log" || true
+tally experiment-cli "$RESULTS/experiment-cli.log"
 step kunit-um bash "$TOP/scripts/kunit.sh" | tee "$RESULTS/kunit.summary" || true
 tally kunit "$RESULTS/kunit.summary"
 runstep kernel-baseline "$RESULTS/build-baseline.log" bash "$TOP/scripts/build-kernel.sh" baseline || finish
