@@ -134,7 +134,7 @@ split-pack: assemble
 ##                   baseline under TCG icount: build/experiments/NAME/summary.txt. REPS= (3)
 experiment: assemble userspace
 	$(if $(EXP),,$(error make experiment needs EXP=NAME (docs/evidence/NAME-experiment.diff)))
-	@bash $(S)/experiment.sh '$(EXP)'
+	@bash $(S)/experiment.sh "$$EXP"
 
 ## make check        shellcheck the scripts, checkpatch the kernel sources
 check: assemble

@@ -27,6 +27,12 @@ read -r -a jobs < <(sed -n 's/^#\{0,1\} *Jobs: \([a-z0-9_ ]*\).*/\1/p;/^diff --g
 [ -z "${EXP_JOBS:-}" ] || read -r -a jobs <<<"$EXP_JOBS"
 [[ ${EXP_APPEND:-} =~ ^[a-z0-9_.=,\ -]*$ ]] || die "EXP_APPEND='$EXP_APPEND': kernel arguments (letters, digits, _ . = , -)"
 [ "${#jobs[@]}" -gt 0 ] || die "$diff names no jobs (a 'Jobs: ...' line before the first 'diff --git')"
+for j in "${jobs[@]}"; do
+	[[ $j =~ ^[a-z0-9_]+$ ]] || die "job name '$j': lower-case letters, digits and '_' (benchmarks/benchmarks)"
+	[ -f "$USERSPACE/jobs/bench_$j.sh" ] || [ -f "$TOP/benchmarks/jobs/bench_$j.sh" ] ||
+		grep -q "^$j " "$TOP/benchmarks/benchmarks" ||
+		die "no benchmark job '$j' (benchmarks/benchmarks, benchmarks/jobs/bench_*.sh)"
+done
 [ -d "$TREE/.git" ] || die "no assembled tree at $TREE: run 'make assemble'"
 [ -f "$USERSPACE/initramfs.cpio" ] || die "no initramfs: run 'make userspace'"
 
@@ -51,7 +57,6 @@ bash "$TOP/scripts/build-kernel.sh" baseline
 
 for k in baseline experiment; do
 	for j in "${jobs[@]}"; do
-		[[ $j =~ ^[a-z0-9_]+$ ]] || die "job name '$j' in $diff"
 		extra=
 		if [ "$k" = experiment ]; then ktree=$wt extra=${EXP_APPEND:-}; else ktree=$TREE; fi
 		kname=shadow-bench
@@ -60,6 +65,8 @@ for k in baseline experiment; do
 		WB_TREE=$ktree APPEND="wb.cmd=$cmd wb.reps=$reps $extra" ICOUNT=1 SMP=1 MEM=${MEM:-6G} \
 			bash "$TOP/scripts/run-guest.sh" "$kname" run_cmd "$out/$k-$j" >"$out/$k-$j.log" 2>&1 ||
 			die "$k: job $j failed: $out/$k-$j.log"
+		grep -q '^RESULT ' "$out/$k-$j/results.txt" ||
+			die "$k: job $j printed no RESULT line: $out/$k-$j/results.txt"
 		grep -h '^RESULT ' "$out/$k-$j/results.txt" | sed "s/^/$k /" >>"$out/results.txt"
 	done
 done

@@ -38,6 +38,8 @@ expect_error "unknown experiment lists the known ones" "experiments: .*pageword"
 expect_error "REPS not a number" "REPS='x'" REPS=x -- pageword
 expect_error "REPS zero" "REPS='0'" REPS=0 -- pageword
 expect_error "EXP_APPEND with a shell character" "EXP_APPEND=" 'EXP_APPEND=a;b' -- pageword
+expect_error "unknown job" "no benchmark job 'nosuch'" EXP_JOBS=nosuch -- pageword
+expect_error "job name with a slash" "job name '../x'" EXP_JOBS=../x -- pageword
 
 for d in "$TOP"/docs/evidence/*-experiment.diff; do
 	n=$(basename "$d" -experiment.diff)
