@@ -262,7 +262,11 @@ def goals(summary, med):
             'own buffer on a CPU of its own (sched_setaffinity), timed after one untimed '
             'round; under icount the elapsed time counts every vCPU\'s instructions, '
             'so per-pin cost stays flat when nothing is contended.', '',
-            '| goal | measured | target | met | source |', '|---|---|---|---|---|'] + rows
+            '| goal | measured | target | met | source |', '|---|---|---|---|---|'] + rows + [
+                '', 'A goal not met is argued in docs/pin-records.md ("The goals, and what '
+                'is not met"; "Design D" for the record-less page word), with every '
+                'alternative measured; `make experiment EXP=NAME` rebuilds and reruns '
+                'those kept as diffs in docs/evidence/.']
 
 
 def is_nopin(metric):
