@@ -14,6 +14,7 @@
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/lockdep.h>
+#include <linux/memblock.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
@@ -416,6 +417,39 @@ static __always_inline unsigned int spte_count_apply(atomic_t *e, bool write, lo
 				     ((u32)old & ~(SHADOW_PTE_COUNT_MAX << shift)) |
 				     (nf << shift)));
 	return n > 0 ? nf - f : f - nf;
+}
+
+/*
+ * spte_count_apply() for one unit, which the pin and unpin of a page's
+ * only pin use: the same rules, a shorter loop. Return: units applied.
+ */
+static __always_inline unsigned int spte_count_add1(atomic_t *e, bool write)
+{
+	u32 one = write ? BIT(SHADOW_PTE_RW_SHIFT) : BIT(SHADOW_PTE_RO_SHIFT);
+	u32 mask = write ? SHADOW_PTE_RW_MASK : SHADOW_PTE_RO_MASK;
+	int old = atomic_read(e);
+
+	do {
+		if (((u32)old & mask) == mask)
+			return 0;
+	} while (!atomic_try_cmpxchg(e, &old, old + one));
+	return 1;
+}
+
+static __always_inline void spte_count_sub1(atomic_t *e, bool write)
+{
+	u32 one = write ? BIT(SHADOW_PTE_RW_SHIFT) : BIT(SHADOW_PTE_RO_SHIFT);
+	u32 mask = write ? SHADOW_PTE_RW_MASK : SHADOW_PTE_RO_MASK;
+	int old = atomic_read(e);
+
+	do {
+		if (((u32)old & mask) == mask)
+			return;
+		if (WARN_ONCE(!((u32)old & mask),
+			      "shadow_pte: removing 1 from a count of 0 (entry %#x)\n",
+			      old))
+			return;
+	} while (!atomic_try_cmpxchg(e, &old, old - one));
 }
 
 /* A saturated count of @e that no record holds any more goes back to 0. */
@@ -974,28 +1008,228 @@ static __always_inline void spte_rec_unpin(struct shadow_pte_record *p,
 }
 
 /*
- * spte_link(), spte_rec_attach() and spte_rec_pin() in one, for a new
- * record: link @p as @folio's record, attached to slot @idx of @pt (@t)
- * and holding one pin, which its entry takes. nrec is raised before the
- * count, as in spte_rec_attach(). Return: the units the entry took.
+ * Pin words: where an order-0 folio's counted pins are kept. One word per
+ * page frame, allocated with the record hash at the first counted pin and
+ * never freed (8 bytes per page of RAM; nothing per pinned page). A word
+ * is 0 when no pin of the page is counted; otherwise it holds the slot the
+ * pins are counted in and the counts themselves:
+ *
+ *	bit 0		lock (a bit spinlock, IRQs off; nests inside the PTL)
+ *	bit 1		SPW_EXT: the word is the address of a record that holds
+ *			the slot and counts (with bits 0-1 as above)
+ *	bits 2-10	the PTE's index in its table
+ *	bits 11-16	outstanding R/O pins (at most SPW_RO_MAX)
+ *	bits 17-23	outstanding R/W pins (at most SPW_RW_MAX)
+ *	bits 24-63	the PFN of the PTE table; 0 when detached
+ *
+ * Pins beyond the inline counts move to a record that the word points to
+ * (taken before the lock: a pin that would overflow the word gets one
+ * first); when they fall back into range the word holds them inline again
+ * and the record is freed. The record protocol (docs in
+ * Documentation/mm/shadow_pte.rst) is unchanged: a word stands for a
+ * record, its lock for the bucket lock, and the record primitives above
+ * run on a decoded copy that is stored back before the unlock.
  */
-static __always_inline unsigned int spte_link_pinned(struct shadow_pte_bucket *b,
-						     struct shadow_pte_record *p,
-						     struct folio *folio,
-						     struct ptdesc *pt,
-						     struct shadow_pte_table *t,
-						     unsigned int idx, bool write)
+#define SPW_LOCK		BIT(0)
+#define SPW_EXT			BIT(1)
+#define SPW_IDX_SHIFT		2
+#define SPW_RO_SHIFT		11
+#define SPW_RW_SHIFT		17
+#define SPW_PFN_SHIFT		24
+#define SPW_PFN_BITS		(BITS_PER_LONG - SPW_PFN_SHIFT)
+#define SPW_RO_MAX		0x3fUL
+#define SPW_RW_MAX		0x7fUL
+#define SPW_RO_ONE		BIT(SPW_RO_SHIFT)
+#define SPW_RW_ONE		BIT(SPW_RW_SHIFT)
+#define SPW_RO_MASK		(SPW_RO_MAX << SPW_RO_SHIFT)
+#define SPW_RW_MASK		(SPW_RW_MAX << SPW_RW_SHIFT)
+#define SPW_SLOT_MASK		(~0UL << SPW_PFN_SHIFT | 0x1ffUL << SPW_IDX_SHIFT)
+
+static_assert(PTRS_PER_PTE <= 0x200);
+static_assert(SPW_IDX_SHIFT + 9 == SPW_RO_SHIFT);
+static_assert(SPW_RO_SHIFT + 6 == SPW_RW_SHIFT && SPW_RW_SHIFT + 7 == SPW_PFN_SHIFT);
+/* A record's address has bits 0 and 1 free. */
+static_assert(__alignof__(struct shadow_pte_record) >= 4);
+
+static unsigned long *spte_words __read_mostly;
+static unsigned long spte_nr_words __read_mostly;
+
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+/* One lockdep class for every word lock: lockdep checks PTL -> word. */
+static struct lock_class_key spte_word_key;
+static struct lockdep_map spte_word_map =
+	STATIC_LOCKDEP_MAP_INIT("shadow_pte_word", &spte_word_key);
+#endif
+
+/*
+ * @folio's pin word, or NULL before the first counted pin (or for a page
+ * frame the words do not cover: see spte_hash_alloc()).
+ */
+static __always_inline unsigned long *spte_word(struct folio *folio)
 {
-	p->folio = folio;
-	p->pt = pt;
-	p->idx = idx;
-	p->ro = !write;
-	p->rw = write;
-	p->next = spte_first(b);
-	b->first = (unsigned long)p | SPTE_LOCKED;
-	this_cpu_inc(spte_nr_records);
-	atomic_inc(&t->nrec);
-	return spte_count_apply(&t->ent[idx], write, 1);
+	/*
+	 * Pairs with the release in spte_hash_alloc(): the words, and the
+	 * record hash before them, are set.
+	 */
+	unsigned long n = smp_load_acquire(&spte_nr_words);
+	unsigned long pfn = folio_pfn(folio);
+
+	return pfn < n ? &spte_words[pfn] : NULL;
+}
+
+/* The slot field of a word for PTE @idx of @pt. */
+static __always_inline unsigned long spw_slot(struct ptdesc *pt, unsigned int idx)
+{
+	return page_to_pfn(ptdesc_page(pt)) << SPW_PFN_SHIFT |
+	       (unsigned long)idx << SPW_IDX_SHIFT;
+}
+
+static __always_inline struct ptdesc *spw_pt(unsigned long v)
+{
+	unsigned long pfn = v >> SPW_PFN_SHIFT;
+
+	return pfn ? page_ptdesc(pfn_to_page(pfn)) : NULL;
+}
+
+static __always_inline unsigned int spw_idx(unsigned long v)
+{
+	return (v >> SPW_IDX_SHIFT) & 0x1ff;
+}
+
+/* Lock a word; the caller has IRQs off. Returns its value, unlocked. */
+static __always_inline unsigned long spw_lock(unsigned long *w)
+{
+	bit_spin_lock(0, w);
+	lock_map_acquire(&spte_word_map);
+	return *w & ~SPW_LOCK;
+}
+
+/* Store @v (unlocked) and drop the lock, in one release store. */
+static __always_inline void spw_unlock(unsigned long *w, unsigned long v)
+{
+	lock_map_release(&spte_word_map);
+	smp_store_release(w, v & ~SPW_LOCK);
+}
+
+/*
+ * A locked word, seen as a record: @p is the word's record (SPW_EXT), or
+ * @local holding its decoded inline value, or NULL when the word is 0.
+ */
+struct spw_ref {
+	unsigned long *w;
+	unsigned long old;
+	struct shadow_pte_record *p;
+	struct shadow_pte_record local;
+};
+
+/* Decode the inline word @v into @p. */
+static __always_inline void spw_decode(unsigned long v,
+				       struct shadow_pte_record *p)
+{
+	p->pt = spw_pt(v);
+	p->idx = spw_idx(v);
+	p->ro = (v & SPW_RO_MASK) >> SPW_RO_SHIFT;
+	p->rw = (v & SPW_RW_MASK) >> SPW_RW_SHIFT;
+}
+
+/* @r for the word @w, locked by the caller, whose value was @v. */
+static __always_inline struct shadow_pte_record *spw_ref(struct spw_ref *r,
+							 unsigned long *w,
+							 unsigned long v)
+{
+	r->w = w;
+	r->old = v;
+	if (!v) {
+		r->p = NULL;
+	} else if (v & SPW_EXT) {
+		r->p = (struct shadow_pte_record *)(v & ~(SPW_LOCK | SPW_EXT));
+	} else {
+		r->p = &r->local;
+		spw_decode(v, &r->local);
+	}
+	return r->p;
+}
+
+/* Lock @w (IRQs off) and return its state as a record, or NULL. */
+static __always_inline struct shadow_pte_record *spw_get(struct spw_ref *r,
+							 unsigned long *w)
+{
+	return spw_ref(r, w, spw_lock(w));
+}
+
+/* A word for a locked word that was 0: its state starts as no pins. */
+static __always_inline struct shadow_pte_record *spw_new(struct spw_ref *r)
+{
+	r->p = &r->local;
+	r->local.pt = NULL;
+	r->local.idx = 0;
+	r->local.ro = 0;
+	r->local.rw = 0;
+	return r->p;
+}
+
+/* The inline word for @p, or 0 if it does not fit in one. */
+static __always_inline unsigned long spw_encode(const struct shadow_pte_record *p)
+{
+	unsigned long pfn = p->pt ? page_to_pfn(ptdesc_page(p->pt)) : 0;
+
+	if (p->ro > SPW_RO_MAX || p->rw > SPW_RW_MAX ||
+	    WARN_ON_ONCE(p->pt && (!pfn || pfn >> SPW_PFN_BITS)))
+		return 0;
+	return pfn << SPW_PFN_SHIFT | (unsigned long)p->rw << SPW_RW_SHIFT |
+	       (unsigned long)p->ro << SPW_RO_SHIFT |
+	       (unsigned long)p->idx << SPW_IDX_SHIFT;
+}
+
+/*
+ * Store the state of @r back and unlock its word: 0 when no pin is left
+ * (the caller detached it), inline when it fits, else in a record (the
+ * word's own, or *@spare, which is then cleared). Return: a record the
+ * word no longer uses, for spte_rec_put(), or NULL. A state that fits
+ * nowhere (no spare: the caller's bug) keeps the old word and warns; its
+ * pins stay counted (an over-count at worst).
+ */
+static __always_inline struct shadow_pte_record *
+spw_put(struct spw_ref *r, struct shadow_pte_record **spare)
+{
+	struct shadow_pte_record *p = r->p, *gone = NULL;
+	bool ext = r->old & SPW_EXT;
+	unsigned long v = 0;
+
+	if (!p) {
+		spw_unlock(r->w, r->old);
+		return NULL;
+	}
+	if (p->ro || p->rw) {
+		v = spw_encode(p);
+		if (v) {
+			if (ext)
+				gone = p;
+		} else if (ext) {
+			v = (unsigned long)p | SPW_EXT;
+		} else if (!WARN_ON_ONCE(!spare || !*spare)) {
+			**spare = *p;
+			v = (unsigned long)*spare | SPW_EXT;
+			*spare = NULL;
+		} else {
+			v = r->old;
+		}
+	} else if (ext) {
+		gone = p;
+	}
+	if (!r->old && v)
+		this_cpu_inc(spte_nr_records);
+	else if (r->old && !v)
+		this_cpu_dec(spte_nr_records);
+	spw_unlock(r->w, v);
+	return gone;
+}
+
+/* Would one more pin of @p overflow its inline word? */
+static __always_inline bool spw_needs_record(const struct spw_ref *r, bool write)
+{
+	return r->p == &r->local &&
+	       (write ? r->local.rw >= SPW_RW_MAX : r->local.ro >= SPW_RO_MAX);
 }
 
 /*
@@ -1023,55 +1257,80 @@ static void spte_settle(struct shadow_pte_table *t, unsigned int lo,
 }
 
 /*
- * Rare: detach every record attached to @pt, whose table is being released
- * (its pointer is already NULL, so nothing is applied to it). Only when the
- * table's nrec says records are left: a GUP-fast walker backing out, or a
- * stale record. Walks the whole hash, one bucket lock at a time.
+ * Rare: detach every pin word attached to @pt, whose table is being
+ * released (its pointer is already NULL, so nothing is applied to it).
+ * Only when the table's nrec says some are left: a GUP-fast walker backing
+ * out, or a stale word. Reads every word (8 bytes per page frame), locking
+ * only those whose slot may be on @pt. Large folios' records have no slot.
  */
 static void spte_detach_scan(struct ptdesc *pt)
 {
-	/* Pairs with the release in spte_hash_alloc(): the size is set. */
-	struct shadow_pte_bucket *h = smp_load_acquire(&shadow_pte_records);
-	struct shadow_pte_record *p;
-	unsigned long flags, i;
+	unsigned long want = page_to_pfn(ptdesc_page(pt)), flags, i, n, v;
+	struct shadow_pte_record *p, *gone;
+	unsigned long *words;
+	struct spw_ref r;
 
 	count_vm_event(SHADOW_PTE_DETACH_SCAN);
-	for (i = 0; h && i < (1UL << spte_hash_bits); i++) {
-		if (!(READ_ONCE(h[i].first) & ~SPTE_LOCKED))
+	/* Pairs with the release in spte_hash_alloc(): the words are set. */
+	n = smp_load_acquire(&spte_nr_words);
+	words = spte_words;
+	for (i = 0; i < n; i++) {
+		/* Unlocked: a word attached to @pt stays so until detached. */
+		v = READ_ONCE(words[i]);
+		if (!(v & SPW_EXT) && v >> SPW_PFN_SHIFT != want)
 			continue;
-		spte_lock_irqsave(&h[i], flags);
-		for (p = spte_first(&h[i]); p; p = p->next) {
-			if (spte_rec_large(p) || p->pt != pt)
-				continue;
+		local_irq_save(flags);
+		p = spw_get(&r, &words[i]);
+		if (p && p->pt == pt) {
 			spte_rec_detach(p);
 			count_vm_event(SHADOW_PTE_PIN_DETACH);
 		}
-		spte_unlock_irqrestore(&h[i], flags);
+		gone = spw_put(&r, NULL);
+		spte_rec_put(gone);
+		local_irq_restore(flags);
 	}
 }
 
-/* Allocate the record hash, once, sized to RAM (may sleep). */
+/*
+ * Allocate the record hash, sized to RAM, and the pin words, one per page
+ * frame up to the highest one memory may be hot-added at; once (may sleep).
+ */
 static int spte_hash_alloc(void)
 {
+	unsigned long n, nw = max_t(unsigned long, max_pfn, max_possible_pfn);
 	struct shadow_pte_bucket *h;
-	unsigned long n;
+	unsigned long *words;
 	int ret = 0;
 
 	mutex_lock(&spte_hash_mutex);
-	if (shadow_pte_records)
+	if (spte_nr_words)
 		goto out;
+	/* A PTE table's PFN must fit in a word (x86_64: 52 - 12 bits). */
+	if (WARN_ON_ONCE(!nw || (nw - 1) >> SPW_PFN_BITS)) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	n = roundup_pow_of_two(max(totalram_pages() / SPTE_PAGES_PER_BUCKET, 1UL));
 	n = clamp(n, SPTE_MIN_BUCKETS, SPTE_MAX_BUCKETS);
 	h = kvcalloc(n, sizeof(*h), GFP_KERNEL);
-	if (!h) {
+	words = kvcalloc(nw, sizeof(*words), GFP_KERNEL);
+	if (!h || !words) {
+		kvfree(h);
+		kvfree(words);
 		ret = -ENOMEM;
 		goto out;
 	}
 	spte_hash_bits = ilog2(n);
-	pr_info("pin record hash: %lu buckets, %lu bytes\n",
-		n, n * sizeof(*h));
-	/* The size before the pointer: see spte_bucket(). */
+	spte_words = words;
+	pr_info("pin record hash: %lu buckets, %lu bytes; pin words: %lu, %lu bytes\n",
+		n, n * sizeof(*h), nw, nw * sizeof(*words));
+	/*
+	 * The size before the pointer (see spte_bucket()), the hash before
+	 * the words' number (see spte_word()): a pin counted in a word is
+	 * seen by every unpin, which tests the hash pointer first.
+	 */
 	smp_store_release(&shadow_pte_records, h);
+	smp_store_release(&spte_nr_words, nw);
 out:
 	mutex_unlock(&spte_hash_mutex);
 	return ret;
@@ -1080,7 +1339,8 @@ out:
 /**
  * shadow_pte_prealloc_fill - allocate what a pin or a PTE move may need
  * @pa: the preallocation; members already set are kept
- * @pin: also a pin record (and the record hash, the first time)
+ * @pin: also the record hash and pin words, the first time, and a record
+ *       for a pin that overflows its page's word
  *
  * Called without the PTL (GFP_KERNEL). Return: 0 or -ENOMEM.
  */
@@ -1092,7 +1352,7 @@ int shadow_pte_prealloc_fill(struct shadow_pte_prealloc *pa, bool pin)
 		return -ENOMEM;
 	if (!pin)
 		return 0;
-	if (unlikely(!READ_ONCE(shadow_pte_records)) && spte_hash_alloc())
+	if (unlikely(!READ_ONCE(spte_nr_words)) && spte_hash_alloc())
 		return -ENOMEM;
 	if (!pa->pin)
 		pa->pin = spte_rec_alloc(GFP_KERNEL);
@@ -1122,44 +1382,37 @@ void shadow_pte_prealloc_free(struct shadow_pte_prealloc *pa)
  * @write: FOLL_WRITE
  * @pa: preallocation, used and cleared as needed
  *
- * The folio's record is attached to this slot if it is not already: a
- * record left attached to another slot (stale: "Locking" in
+ * The folio's pin word is attached to this slot if it is not already: a
+ * word left attached to another slot (stale: "Locking" in
  * Documentation/mm/shadow_pte.rst) or detached is retargeted here, with
  * its counts moved.
  *
- * Return: 0; -EAGAIN if @pa lacks a table that is needed, or a record that
- * GFP_NOWAIT could not allocate, or the record hash does not exist yet
- * (drop the PTL, shadow_pte_prealloc_fill(), retry). On error nothing was
- * counted; the caller drops its pin.
+ * Return: 0; -EAGAIN if @pa lacks a table that is needed, or a record for
+ * a pin that overflows the word and GFP_NOWAIT could not allocate one, or
+ * the pin words do not exist yet (drop the PTL, shadow_pte_prealloc_fill(),
+ * retry); -ENOMEM if the words do not cover the folio's page frame. On
+ * error nothing was counted; the caller drops its pin.
  */
-int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
-		       struct folio *folio, bool write,
-		       struct shadow_pte_prealloc *pa)
+static noinline int spte_gup_pin_general(struct ptdesc *pt, unsigned int idx,
+					 struct shadow_pte_table *t,
+					 unsigned long *w, bool write,
+					 struct shadow_pte_prealloc *pa)
 {
-	struct shadow_pte_table *t = shadow_pte_attach(pt, &pa->table);
-	struct shadow_pte_bucket *b = spte_bucket(folio);
-	struct shadow_pte_record *p;
+	struct shadow_pte_record *p, *gone;
 	unsigned long flags;
+	struct spw_ref r;
 
-	if (!t || !b)
-		return -EAGAIN;
-	/*
-	 * Most pins are a folio's first: have a record ready before the lock
-	 * rather than look twice. If GFP_NOWAIT fails and one is needed, go
-	 * back to the caller for a GFP_KERNEL one; an unused one stays in @pa.
-	 */
-	if (!pa->pin)
+again:
+	local_irq_save(flags);
+	p = spw_get(&r, w) ?: spw_new(&r);
+	if (spw_needs_record(&r, write) && !pa->pin) {
+		/* Rare: the word is full; a record takes its pins. */
+		spw_put(&r, NULL);
+		local_irq_restore(flags);
 		pa->pin = spte_rec_get_or_alloc();
-	spte_lock_irqsave(b, flags);
-	p = spte_find(b, folio, NULL);
-	if (!p && !pa->pin) {
-		spte_unlock_irqrestore(b, flags);
-		return -EAGAIN;
-	}
-	if (!p) {
-		p = pa->pin;
-		pa->pin = NULL;
-		spte_link(b, p, folio);
+		if (!pa->pin)
+			return -EAGAIN;
+		goto again;
 	}
 	if (p->pt != pt || p->idx != idx) {
 		if (p->pt)
@@ -1168,7 +1421,52 @@ int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
 		spte_rec_attach(p, pt, t, idx);
 	}
 	spte_rec_pin(p, t, write);
-	spte_unlock_irqrestore(b, flags);
+	gone = spw_put(&r, &pa->pin);
+	spte_rec_put(gone);
+	local_irq_restore(flags);
+	count_vm_event(SHADOW_PTE_PIN);
+	return 0;
+}
+
+int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
+		       struct folio *folio, bool write,
+		       struct shadow_pte_prealloc *pa)
+{
+	struct shadow_pte_table *t = shadow_pte_attach(pt, &pa->table);
+	unsigned long *w = spte_word(folio);
+	unsigned long v, nv, flags, slot;
+	unsigned long one = write ? SPW_RW_ONE : SPW_RO_ONE;
+	unsigned long mask = write ? SPW_RW_MASK : SPW_RO_MASK;
+
+	if (!t)
+		return -EAGAIN;
+	if (!w) {
+		if (!READ_ONCE(spte_nr_words))
+			return -EAGAIN;
+		WARN_ONCE(1, "shadow_pte: PFN %#lx beyond the pin words\n",
+			  folio_pfn(folio));
+		return -ENOMEM;
+	}
+	slot = spw_slot(pt, idx);
+	local_irq_save(flags);
+	v = spw_lock(w);
+	/* The usual cases: the folio's first pin, or one more here. */
+	if (!v) {
+		nv = slot | one;
+		/* nrec before the count: see spte_rec_attach(). */
+		atomic_inc(&t->nrec);
+		this_cpu_inc(spte_nr_records);
+	} else if (!(v & SPW_EXT) && (v & SPW_SLOT_MASK) == slot &&
+		   (v & mask) != mask) {
+		nv = v + one;
+	} else {
+		spw_unlock(w, v);
+		local_irq_restore(flags);
+		return spte_gup_pin_general(pt, idx, t, w, write, pa);
+	}
+	spte_count_add1(&t->ent[idx], write);
+	spw_unlock(w, nv);
+	local_irq_restore(flags);
 	count_vm_event(SHADOW_PTE_PIN);
 	return 0;
 }
@@ -1182,49 +1480,46 @@ int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
  * @folio: the order-0 anon folio @pte maps, already pinned (refcount)
  * @write: FOLL_WRITE
  *
- * Counts only when the PTE table already has a shadow table and the folio's
- * record, if it has one, is attached to this PTE; a missing record comes
- * from this CPU's free list or the depot, else from the slab (GFP_NOWAIT).
- * The count is published, then the PMD, the PTE and the table pointer are
- * rechecked inside the same bucket-lock critical section, and a change
- * takes back exactly this pin before the unlock.
- * The caller's own recheck (for the folio reference) came before.
+ * Counts only when the PTE table already has a shadow table and the
+ * folio's pin word is 0 or attached to this PTE with room for one more
+ * pin inline. The count is published, then the PMD, the PTE and the table
+ * pointer are rechecked with the word still locked, and a change takes
+ * back exactly this pin before the unlock. The caller's own recheck (for
+ * the folio reference) came before.
  *
  * Return: 0 if counted; -EAGAIN if not (the caller drops its pin and leaves
  * the page to the slow path).
  */
-int shadow_pte_gup_fast_pin(pte_t *ptep, pte_t pte, pmd_t *pmdp, pmd_t pmd,
-			    struct folio *folio, bool write)
+static __always_inline int spte_gup_fast_pin(pte_t *ptep, pte_t pte, pmd_t *pmdp,
+					     pmd_t pmd, struct folio *folio,
+					     bool write)
 {
 	struct ptdesc *pt = shadow_pte_ptdesc(ptep);
 	struct shadow_pte_table *t = ptdesc_shadow(pt);
 	unsigned int idx = shadow_pte_slot(ptep), units;
-	struct shadow_pte_bucket *b = spte_bucket(folio);
-	struct shadow_pte_record *p, *prev, *fresh = NULL;
-	bool inserted = false;
-	int ret = -EAGAIN;
+	unsigned long *w = spte_word(folio);
+	unsigned long v, nv, one = write ? SPW_RW_ONE : SPW_RO_ONE;
+	unsigned long mask = write ? SPW_RW_MASK : SPW_RO_MASK;
 
 	lockdep_assert_irqs_disabled();
-	if (!t || !b)
+	if (!t || !w)
 		goto fallback;
-	/* Usually the folio's first pin: see shadow_pte_gup_pin(). */
-	fresh = spte_rec_get_nowait();
-	spte_lock(b);
-	p = spte_find(b, folio, &prev);
-	if (!p) {
-		if (!fresh)
-			goto unlock;
-		p = fresh;
-		fresh = NULL;
-		prev = NULL;
-		units = spte_link_pinned(b, p, folio, pt, t, idx, write);
-		inserted = true;
-	} else if (p->pt != pt || p->idx != idx) {
-		/* Attached elsewhere or detached: the slow path sorts it out. */
-		goto unlock;
+	v = spw_lock(w);
+	if (!v) {
+		/* The folio's first counted pin: nrec before the count. */
+		nv = spw_slot(pt, idx) | one;
+		atomic_inc(&t->nrec);
+	} else if (!(v & SPW_EXT) && (v & SPW_SLOT_MASK) == spw_slot(pt, idx) &&
+		   (v & mask) != mask) {
+		nv = v + one;
 	} else {
-		units = spte_rec_pin(p, t, write);
+		/* Elsewhere, detached, full or in a record: the slow path. */
+		spw_unlock(w, v);
+		goto fallback;
 	}
+	units = spte_count_add1(&t->ent[idx], write);
+	/* The word holds the pin from here; still locked. */
+	WRITE_ONCE(*w, nv | SPW_LOCK);
 	/*
 	 * Publish, then recheck: pairs with the barrier between clearing a
 	 * PTE and reading its counts in zap and mremap, and with the one
@@ -1235,26 +1530,30 @@ int shadow_pte_gup_fast_pin(pte_t *ptep, pte_t pte, pmd_t *pmdp, pmd_t pmd,
 	if (likely(pmd_val(pmd) == pmd_val(pmdp_get_lockless(pmdp)) &&
 		   pte_val(pte) == pte_val(ptep_get(ptep)) &&
 		   READ_ONCE(pt->pt_shadow) == t)) {
-		ret = 0;
-		goto unlock;
-	}
-	/* Something changed: take back exactly this pin. */
-	spte_rec_unpin(p, t, write, units);
-	if (inserted) {
-		spte_rec_detach(p);
-		spte_unlink(b, p, prev);
-		fresh = p;
-	}
-unlock:
-	spte_unlock(b);
-	spte_rec_put(fresh);
-	if (!ret) {
+		if (!v)
+			this_cpu_inc(spte_nr_records);
+		spw_unlock(w, nv);
 		count_vm_event(SHADOW_PTE_GUP_FAST_PIN);
 		return 0;
 	}
+	/* Something changed: take back exactly this pin. */
+	if (units)
+		spte_count_sub1(&t->ent[idx], write);
+	if (!v)
+		atomic_dec(&t->nrec);
+	spw_unlock(w, v);
 fallback:
 	count_vm_event(SHADOW_PTE_GUP_FAST_FALLBACK);
-	return ret;
+	return -EAGAIN;
+}
+
+/* One copy for each of R/O and R/W: their masks are constants. */
+int shadow_pte_gup_fast_pin(pte_t *ptep, pte_t pte, pmd_t *pmdp, pmd_t pmd,
+			    struct folio *folio, bool write)
+{
+	if (write)
+		return spte_gup_fast_pin(ptep, pte, pmdp, pmd, folio, true);
+	return spte_gup_fast_pin(ptep, pte, pmdp, pmd, folio, false);
 }
 
 /*
@@ -1295,15 +1594,16 @@ static void spte_debug_check(const struct shadow_pte_record *p,
 void __shadow_pte_check_fork(pte_t *ptep, struct folio *folio,
 			     struct page *page)
 {
-	struct shadow_pte_bucket *b = spte_bucket(folio);
+	unsigned long *w = spte_word(folio);
 	struct ptdesc *pt = virt_to_ptdesc(ptep);
 	struct shadow_pte_record *p;
 	unsigned long flags;
+	struct spw_ref r;
 
-	if (!b)
+	if (!w)
 		return;
-	spte_lock_irqsave(b, flags);
-	p = spte_find(b, folio, NULL);
+	local_irq_save(flags);
+	p = spw_get(&r, w);
 	if (p && p->pt == pt && p->idx == shadow_pte_slot(ptep)) {
 		spte_debug_check(p, folio, "fork");
 		WARN_ONCE(!PageAnonExclusive(page) || !folio_maybe_dma_pinned(folio),
@@ -1311,57 +1611,32 @@ void __shadow_pte_check_fork(pte_t *ptep, struct folio *folio,
 			  p->idx, p->ro, p->rw, PageAnonExclusive(page),
 			  folio_maybe_dma_pinned(folio));
 	}
-	spte_unlock_irqrestore(b, flags);
+	spw_put(&r, NULL);
+	local_irq_restore(flags);
 }
 
-/*
- * @refs FOLL_PIN references of a counted folio are dropped, from any
- * context. Pins the record does not know (none should exist) are ignored.
- */
-void __shadow_pte_unpin_folio(struct folio *folio, int refs)
+/* The rest of __shadow_pte_unpin_folio(): @w locked, @v its value. */
+static noinline void spte_unpin_general(struct folio *folio, unsigned long *w,
+					unsigned long v, int refs,
+					unsigned long flags)
 {
-	struct shadow_pte_bucket *b = spte_bucket(folio);
-	struct shadow_pte_record *p, *prev, *gone = NULL;
+	struct shadow_pte_record *p, *gone;
 	struct shadow_pte_table *t;
-	unsigned long flags;
+	struct spw_ref r;
 	int n = 0;
 
-	/*
-	 * An empty bucket holds no record of this folio: a counted pin's
-	 * record was linked before the pin was handed out.
-	 */
-	if (!b || !(READ_ONCE(b->first) & ~SPTE_LOCKED))
-		return;
-	spte_lock_irqsave(b, flags);
-	p = spte_find(b, folio, &prev);
+	p = spw_ref(&r, w, v);
 	if (!p)
 		goto unlock;
 	spte_debug_check(p, folio, "unpin");
 	t = spte_rec_table(p);
-	if (likely(refs == 1 && p->ro + p->rw == 1)) {
-		/* The common case, the folio's only pin: unpin and detach. */
-		if (t) {
-			spte_count_apply(&t->ent[p->idx], p->rw, -1);
-			atomic_dec(&t->nrec);
-		}
-		p->ro = 0;
-		p->rw = 0;
-		p->pt = NULL;
-		spte_unlink(b, p, prev);
-		gone = p;
-		n = 1;
-		goto unlock;
-	}
 	for (; refs > 0 && (p->ro || p->rw); refs--, n++)
 		/* R/O first: see Documentation/mm/shadow_pte.rst. */
 		spte_rec_unpin(p, t, !p->ro, 1);
-	if (!p->ro && !p->rw) {
+	if (!p->ro && !p->rw)
 		spte_rec_detach(p);
-		spte_unlink(b, p, prev);
-		gone = p;
-	}
 unlock:
-	spte_unlock(b);
+	gone = spw_put(&r, NULL);
 	spte_rec_put(gone);
 	local_irq_restore(flags);
 	if (n)
@@ -1369,24 +1644,74 @@ unlock:
 }
 
 /*
+ * @refs FOLL_PIN references of a counted folio are dropped, from any
+ * context. Pins the word does not know (none should exist) are ignored.
+ */
+void __shadow_pte_unpin_folio(struct folio *folio, int refs)
+{
+	unsigned long *w = spte_word(folio);
+	struct shadow_pte_table *t;
+	unsigned long flags, v, c;
+	struct ptdesc *pt;
+
+	/*
+	 * A word of 0 holds no pin of this folio: a counted pin was in its
+	 * word before the pin was handed out.
+	 */
+	if (!w || !(READ_ONCE(*w) & ~SPW_LOCK))
+		return;
+	local_irq_save(flags);
+	v = spw_lock(w);
+	c = v & (SPW_RO_MASK | SPW_RW_MASK);
+	if (unlikely(refs != 1 || (v & SPW_EXT) ||
+		     (c != SPW_RO_ONE && c != SPW_RW_ONE))) {
+		spte_unpin_general(folio, w, v, refs, flags);
+		return;
+	}
+	/* The common case, the folio's only pin: unpin and detach. */
+	if (IS_ENABLED(CONFIG_DEBUG_SHADOW_PTE)) {
+		struct shadow_pte_record dbg;
+
+		spw_decode(v, &dbg);
+		spte_debug_check(&dbg, folio, "unpin");
+	}
+	pt = spw_pt(v);
+	t = pt ? READ_ONCE(pt->pt_shadow) : NULL;
+	if (t) {
+		spte_count_sub1(&t->ent[spw_idx(v)], c == SPW_RW_ONE);
+		atomic_dec(&t->nrec);
+	}
+	this_cpu_dec(spte_nr_records);
+	spw_unlock(w, 0);
+	local_irq_restore(flags);
+	count_vm_event(SHADOW_PTE_UNPIN);
+}
+
+/*
  * folio_add_pin(): one more pin on an already pinned folio, without a PTE
- * walk (fs/direct-io.c). If its pins are counted, count this one with them,
- * so the record stays equal to the folio's pins and its unpin finds it.
+ * walk. If its pins are counted, count this one with them, so the word
+ * stays equal to the folio's pins and its unpin finds it.
  */
 void __shadow_pte_add_pin(struct folio *folio)
 {
-	struct shadow_pte_bucket *b = spte_bucket(folio);
-	struct shadow_pte_record *p;
+	struct shadow_pte_record *p, *spare = NULL, *gone = NULL;
+	unsigned long *w = spte_word(folio);
 	unsigned long flags;
+	struct spw_ref r;
 
-	if (!b)
+	if (!w || !(READ_ONCE(*w) & ~SPW_LOCK))
 		return;
-	spte_lock_irqsave(b, flags);
-	p = spte_find(b, folio, NULL);
+	/* In case the word is full; no caller in the tree but KUnit. */
+	spare = spte_rec_get_or_alloc();
+	local_irq_save(flags);
+	p = spw_get(&r, w);
 	/* Counted as R/W: an over-stated R/W count is the safe side. */
-	if (p)
+	if (p && !WARN_ON_ONCE(spw_needs_record(&r, true) && !spare))
 		spte_rec_pin(p, spte_rec_table(p), true);
-	spte_unlock_irqrestore(b, flags);
+	gone = spw_put(&r, &spare);
+	spte_rec_put(gone);
+	spte_rec_put(spare);
+	local_irq_restore(flags);
 }
 
 /*
@@ -1616,25 +1941,26 @@ out:
 }
 
 /*
- * Detach @folio's record if it is attached to a slot in [@lo, @hi) of @pt,
- * or retarget it to slot @nidx of @new_pt (with table @nt) if that is set.
+ * Detach @folio's pin word if it is attached to a slot in [@lo, @hi) of
+ * @pt, or retarget it to slot @nidx of @new_pt (with table @nt) if that is
+ * set. The counts do not change, so the word's form does not either.
  */
 static void spte_detach_folio(struct ptdesc *pt, unsigned int lo,
 			      unsigned int hi, struct folio *folio,
 			      struct ptdesc *new_pt, struct shadow_pte_table *nt,
 			      unsigned int nidx)
 {
-	struct shadow_pte_bucket *b;
-	struct shadow_pte_record *p;
-	unsigned long flags;
+	struct shadow_pte_record *p, *gone;
+	unsigned long flags, *w;
+	struct spw_ref r;
 
 	if (!folio || !shadow_pte_tracks(folio))
 		return;
-	b = spte_bucket(folio);
-	if (!b)
+	w = spte_word(folio);
+	if (!w)
 		return;
-	spte_lock_irqsave(b, flags);
-	p = spte_find(b, folio, NULL);
+	local_irq_save(flags);
+	p = spw_get(&r, w);
 	if (p && p->pt == pt && p->idx >= lo && p->idx < hi) {
 		spte_rec_detach(p);
 		if (nt)
@@ -1642,7 +1968,9 @@ static void spte_detach_folio(struct ptdesc *pt, unsigned int lo,
 		else
 			count_vm_event(SHADOW_PTE_PIN_DETACH);
 	}
-	spte_unlock_irqrestore(b, flags);
+	gone = spw_put(&r, NULL);
+	spte_rec_put(gone);
+	local_irq_restore(flags);
 }
 
 /*
@@ -1705,32 +2033,61 @@ void __shadow_pte_move(struct ptdesc *old_pt, unsigned int oidx,
 /**
  * shadow_pte_pin_count - the outstanding counted pins of @folio
  * @folio: the folio
- * @ro: R/O pins in its record
- * @rw: R/W pins in its record
+ * @ro: R/O pins in its pin word
+ * @rw: R/W pins in its pin word
  *
- * Return: 1 if the record is attached to a PTE, 0 if detached, -ENOENT if
- * the folio has no record.
+ * Return: 1 if the word is attached to a PTE, 0 if detached, -ENOENT if
+ * no pin of the folio is counted.
  */
 long shadow_pte_pin_count(struct folio *folio, u32 *ro, u32 *rw)
 {
-	struct shadow_pte_bucket *b = spte_bucket(folio);
+	unsigned long *w = spte_word(folio);
 	struct shadow_pte_record *p;
 	unsigned long flags;
+	struct spw_ref r;
 	long ret = -ENOENT;
 
 	*ro = 0;
 	*rw = 0;
-	if (!b)
+	if (!w)
 		return ret;
-	spte_lock_irqsave(b, flags);
-	p = spte_find(b, folio, NULL);
+	local_irq_save(flags);
+	p = spw_get(&r, w);
 	if (p) {
 		*ro = p->ro;
 		*rw = p->rw;
 		ret = !!p->pt;
 	}
-	spte_unlock_irqrestore(b, flags);
+	spw_put(&r, NULL);
+	local_irq_restore(flags);
 	return ret;
+}
+
+/**
+ * shadow_pte_pin_word_form - how @folio's pin word holds its pins
+ * @folio: the folio
+ *
+ * Return: 0 if no pin is counted, 1 if inline in the word, 2 if in a
+ * record the word points to (KUnit).
+ */
+int shadow_pte_pin_word_form(struct folio *folio)
+{
+	unsigned long *w = spte_word(folio), v;
+
+	if (!w)
+		return 0;
+	v = READ_ONCE(*w) & ~SPW_LOCK;
+	return v ? (v & SPW_EXT ? 2 : 1) : 0;
+}
+
+/**
+ * shadow_pte_pin_word_bytes - size of the pin words
+ *
+ * Return: 0 until the first pin was counted.
+ */
+unsigned long shadow_pte_pin_word_bytes(void)
+{
+	return READ_ONCE(spte_nr_words) * sizeof(*spte_words);
 }
 
 /**
@@ -1841,9 +2198,12 @@ out:
  *   table       write "<pid> <address>", read back every non-zero entry of
  *               the shadow table of the PTE table that maps the address
  *   fail_alloc  write N: the next N shadow-table allocations fail
- *   records     read: the number of live pin records
+ *   records     read: the number of folios with counted pins (pin words
+ *               in use and large folios' records)
  *   record_hash_bytes  read: size of the pin record hash (0 before the
  *               first counted pin)
+ *   pin_word_bytes  read: size of the pin words (0 before the first
+ *               counted pin)
  *   fail_table, fail_record: fault-injection attributes (should_fail())
  *               of shadow-table and pin-record allocations
  * A bad request fails the write: -EINVAL (malformed), -ESRCH (no such
@@ -2023,6 +2383,13 @@ static int spte_hash_bytes_get(void *data, u64 *val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(spte_hash_bytes_fops, spte_hash_bytes_get, NULL, "%llu\n");
 
+static int spte_word_bytes_get(void *data, u64 *val)
+{
+	*val = shadow_pte_pin_word_bytes();
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(spte_word_bytes_fops, spte_word_bytes_get, NULL, "%llu\n");
+
 static int spte_cached_get(void *data, u64 *val)
 {
 	unsigned long depot;
@@ -2043,6 +2410,8 @@ static int __init shadow_pte_debugfs_init(void)
 	debugfs_create_file_unsafe("records", 0400, dir, NULL, &spte_records_fops);
 	debugfs_create_file_unsafe("record_hash_bytes", 0400, dir, NULL,
 				   &spte_hash_bytes_fops);
+	debugfs_create_file_unsafe("pin_word_bytes", 0400, dir, NULL,
+				   &spte_word_bytes_fops);
 	debugfs_create_file_unsafe("records_cached", 0400, dir, NULL,
 				   &spte_cached_fops);
 	fault_create_debugfs_attr("fail_table", dir, &spte_fail_table);

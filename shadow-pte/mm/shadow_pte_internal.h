@@ -51,6 +51,8 @@ int shadow_pte_query(struct mm_struct *mm, unsigned long addr,
 long shadow_pte_pin_count(struct folio *folio, u32 *ro, u32 *rw);
 long shadow_pte_nr_records(void);
 unsigned long shadow_pte_record_hash_bytes(void);
+int shadow_pte_pin_word_form(struct folio *folio);
+unsigned long shadow_pte_pin_word_bytes(void);
 unsigned long shadow_pte_nr_cached_records(unsigned long *depot);
 unsigned long shadow_pte_drain_record_depot(void);
 
