@@ -899,31 +899,50 @@ static unsigned long spte_event(enum vm_event_item item)
 /*
  * Records freed by unpin are kept for the next pins: on the unpinning
  * CPU's list, and beyond two chains' worth, in the depot, which the
- * shrinker (here: its drain) gives back to the slab.
+ * shrinker (here: its drain) gives back to the slab. An order-0 page's
+ * pins take a record only beyond what its pin word holds inline (63 R/O):
+ * each page here is pinned SPTE_CACHE_PINS times R/O.
  */
 #define SPTE_CACHE_PAGES	160
+#define SPTE_CACHE_PINS		64
+
+static void spte_pin_all(struct kunit *test, unsigned long addr,
+			 struct page **pages, unsigned int gup_flags, int times)
+{
+	long ret;
+	int i;
+
+	for (i = 0; i < times; i++) {
+		mmap_read_lock(current->mm);
+		ret = pin_user_pages(addr, SPTE_CACHE_PAGES, gup_flags, pages);
+		mmap_read_unlock(current->mm);
+		KUNIT_ASSERT_EQ(test, ret, (long)SPTE_CACHE_PAGES);
+	}
+}
 
 static void spte_freed_records_are_cached(struct kunit *test)
 {
 	long records = shadow_pte_nr_records();
 	unsigned long len = SPTE_CACHE_PAGES * PAGE_SIZE, addr, depot, cached;
 	struct page **pages;
-	long ret;
+	int i;
 
 	pages = kunit_kcalloc(test, SPTE_CACHE_PAGES, sizeof(*pages), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pages);
 	addr = kunit_vm_mmap(test, NULL, 0, len, PROT_READ | PROT_WRITE,
 			     MAP_ANONYMOUS | MAP_PRIVATE | MAP_POPULATE, 0);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));
-	mmap_read_lock(current->mm);
-	ret = pin_user_pages(addr, SPTE_CACHE_PAGES, FOLL_WRITE, pages);
-	mmap_read_unlock(current->mm);
-	KUNIT_ASSERT_EQ(test, ret, (long)SPTE_CACHE_PAGES);
+	spte_pin_all(test, addr, pages, 0, SPTE_CACHE_PINS);
 	KUNIT_EXPECT_EQ(test, shadow_pte_nr_records(), records + SPTE_CACHE_PAGES);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(page_folio(pages[7])), 2);
 	shadow_pte_drain_record_depot();
-	/* All on one CPU: its list fills past two chains and gives one away. */
+	/*
+	 * All on one CPU: the unpin that brings a page back to 63 pins frees
+	 * its record; the list fills past two chains and gives one away.
+	 */
 	migrate_disable();
-	unpin_user_pages(pages, SPTE_CACHE_PAGES);
+	for (i = 0; i < SPTE_CACHE_PINS; i++)
+		unpin_user_pages(pages, SPTE_CACHE_PAGES);
 	migrate_enable();
 	KUNIT_EXPECT_EQ(test, shadow_pte_nr_records(), records);
 	cached = shadow_pte_nr_cached_records(&depot);
@@ -933,18 +952,72 @@ static void spte_freed_records_are_cached(struct kunit *test)
 	shadow_pte_nr_cached_records(&depot);
 	KUNIT_EXPECT_EQ(test, depot, 0UL);
 	/* Pinned again, they count exactly as before. */
-	mmap_read_lock(current->mm);
-	ret = pin_user_pages(addr, SPTE_CACHE_PAGES, 0, pages);
-	mmap_read_unlock(current->mm);
-	KUNIT_ASSERT_EQ(test, ret, (long)SPTE_CACHE_PAGES);
+	spte_pin_all(test, addr, pages, 0, SPTE_CACHE_PINS);
 	KUNIT_EXPECT_EQ(test, shadow_pte_nr_records(), records + SPTE_CACHE_PAGES);
 	KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr + 7 * PAGE_SIZE),
-			1U << SHADOW_PTE_RO_SHIFT);
-	unpin_user_pages(pages, SPTE_CACHE_PAGES);
+			SPTE_CACHE_PINS << SHADOW_PTE_RO_SHIFT);
+	for (i = 0; i < SPTE_CACHE_PINS; i++)
+		unpin_user_pages(pages, SPTE_CACHE_PAGES);
 	KUNIT_EXPECT_EQ(test, shadow_pte_nr_records(), records);
 	KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr + 7 * PAGE_SIZE), 0U);
 	KUNIT_EXPECT_EQ(test, vm_munmap(addr, len), 0);
 	spte_drain();
+}
+
+/*
+ * A page's pins stay in its pin word while they fit (63 R/O, 127 R/W);
+ * the pin beyond moves them into a record, with the same slot and counts,
+ * and the unpin that brings them back in range returns them to the word
+ * and frees the record. The entry counts every pin throughout.
+ */
+static void spte_pin_word_overflows_into_record(struct kunit *test)
+{
+	long records = shadow_pte_nr_records();
+	unsigned long addr = spte_map(test);
+	struct folio *folio;
+	struct page *page;
+	unsigned int i;
+	u32 ro, rw;
+
+	spte_touch(test, addr);
+	page = spte_gup_pin(test, addr, 0, 1);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	folio = page_folio(page);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(folio), 1);
+	for (i = 1; i < 63; i++)
+		KUNIT_ASSERT_NOT_NULL(test, spte_gup_pin(test, addr, 0, 1));
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(folio), 1);
+	KUNIT_ASSERT_NOT_NULL(test, spte_gup_pin(test, addr, 0, 1));
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(folio), 2);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(folio, &ro, &rw), 1L);
+	KUNIT_EXPECT_EQ(test, ro, 64U);
+	KUNIT_EXPECT_EQ(test, rw, 0U);
+	KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr), 64U << SHADOW_PTE_RO_SHIFT);
+	for (i = 0; i < 128; i++)
+		KUNIT_ASSERT_NOT_NULL(test, spte_gup_pin(test, addr, FOLL_WRITE, 1));
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(folio, &ro, &rw), 1L);
+	KUNIT_EXPECT_EQ(test, ro, 64U);
+	KUNIT_EXPECT_EQ(test, rw, 128U);
+	KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr),
+			64U << SHADOW_PTE_RO_SHIFT | 128U << SHADOW_PTE_RW_SHIFT);
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_records(), records + 1);
+	/* Unpin takes R/O first: 64 R/O, then one R/W brings it to 127. */
+	for (i = 0; i < 64; i++)
+		unpin_user_page(page);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(folio), 2);
+	unpin_user_page(page);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(folio), 1);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(folio, &ro, &rw), 1L);
+	KUNIT_EXPECT_EQ(test, ro, 0U);
+	KUNIT_EXPECT_EQ(test, rw, 127U);
+	KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr), 127U << SHADOW_PTE_RW_SHIFT);
+	for (i = 0; i < 127; i++)
+		unpin_user_page(page);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(folio), 0);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(folio, &ro, &rw), (long)-ENOENT);
+	KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr), 0U);
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_records(), records);
+	spte_done(test, addr);
 }
 
 static void spte_records_detached_by_zap_without_scan(struct kunit *test)
@@ -1277,6 +1350,7 @@ static struct kunit_case shadow_pte_table_cases[] = {
 	KUNIT_CASE(spte_gup_fast_back_out_after_zap),
 	KUNIT_CASE(spte_records_detached_by_zap_without_scan),
 	KUNIT_CASE(spte_freed_records_are_cached),
+	KUNIT_CASE(spte_pin_word_overflows_into_record),
 	KUNIT_CASE_SLOW(spte_saturated_entry_never_under_counts),
 	KUNIT_CASE_SLOW(spte_pin_beyond_entry_limit),
 	KUNIT_CASE(spte_folio_add_pin_is_counted),

@@ -65,10 +65,13 @@ static_assert(offsetof(struct ptdesc, pt_shadow) != offsetof(struct ptdesc, pmd_
 static_assert(sizeof_field(struct ptdesc, pt_shadow) == sizeof_field(struct page, index));
 
 /*
- * Pin records: one per counted folio ("Which pins are counted" in
- * Documentation/mm/shadow_pte.rst), 32 bytes, in a hash keyed by the folio. The counts are exact;
- * an attached record contributes all of them to its entry (a saturated
- * entry ignores deltas, see spte_count_apply()), a detached one nothing.
+ * Pin records: the state of a counted folio's pins ("Which pins are
+ * counted" in Documentation/mm/shadow_pte.rst), 32 bytes. An order-0
+ * folio's is its pin word (below), which points to a record only when its
+ * counts outgrow the word; a large folio's is in a hash keyed by the
+ * folio. The counts are exact; an attached record contributes all of them
+ * to its entry (a saturated entry ignores deltas, see spte_count_apply()),
+ * a detached one nothing.
  */
 #define SPTE_IDX_BITS		10
 #define SPTE_RO_MAX		((1U << (32 - SPTE_IDX_BITS)) - 1)
@@ -108,12 +111,14 @@ static_assert(INT_MAX / GUP_PIN_COUNTING_BIAS <= SPTE_RO_MAX);
 /*
  * The record hash: one word per bucket, the chain's first record with bit
  * 0 as the bucket's lock (a bit spinlock, taken with IRQs off, as unpin
- * runs in any context; it nests inside the PTL, never around it). Sized
- * to RAM, SPTE_PAGES_PER_BUCKET pages per bucket, when the first pin is
- * counted, so chains stay short however many pages are pinned and a
- * system that never pins pays nothing. Never freed.
+ * runs in any context; it nests inside the PTL, never around it). It
+ * holds only large folios' records, each for at least 4 pages (16 KiB
+ * mTHP). Sized to RAM, SPTE_PAGES_PER_BUCKET pages per bucket, when the
+ * first pin is counted, so chains stay short (4 records with all of RAM
+ * pinned in the smallest large folios) and a system that never pins pays
+ * nothing. Never freed.
  */
-#define SPTE_PAGES_PER_BUCKET	4
+#define SPTE_PAGES_PER_BUCKET	16
 #define SPTE_MIN_BUCKETS	BIT(10)
 #define SPTE_MAX_BUCKETS	BIT(26)
 #define SPTE_LOCKED		1UL
@@ -335,7 +340,7 @@ static void spte_table_release(struct ptdesc *pt)
 	 * Pairs with the barrier between a GUP-fast walker's attach (which
 	 * raises nrec) and its recheck of the table pointer: a walker that
 	 * attached to @t and did not see NULL raised nrec before this read;
-	 * then the scan waits for its bucket lock.
+	 * then the scan waits for its word lock.
 	 */
 	smp_mb();
 	if (atomic_read(&t->nrec))
@@ -940,7 +945,7 @@ static __always_inline struct shadow_pte_table *spte_rec_table(const struct shad
 }
 
 /*
- * The record primitives (bucket lock held). Each one changes the record
+ * The record primitives (its word or bucket lock held). Each one changes the record
  * and applies the same delta to the attached entry, so that an entry that
  * is not saturated always equals the sum of the counts of the records
  * attached to it. The table's nrec counts those records.
@@ -1274,10 +1279,18 @@ static void spte_detach_scan(struct ptdesc *pt)
 	/* Pairs with the release in spte_hash_alloc(): the words are set. */
 	n = smp_load_acquire(&spte_nr_words);
 	words = spte_words;
+	/* nrec, read by the caller, before the words. */
+	smp_rmb();
 	for (i = 0; i < n; i++) {
-		/* Unlocked: a word attached to @pt stays so until detached. */
+		/*
+		 * Unlocked: an unlocked word not attached to @pt cannot be
+		 * attached to it any more (a walker that attaches now sees
+		 * the table pointer cleared and backs out). A locked one may
+		 * be a walker between raising nrec and storing the word:
+		 * wait for it.
+		 */
 		v = READ_ONCE(words[i]);
-		if (!(v & SPW_EXT) && v >> SPW_PFN_SHIFT != want)
+		if (!(v & (SPW_LOCK | SPW_EXT)) && v >> SPW_PFN_SHIFT != want)
 			continue;
 		local_irq_save(flags);
 		p = spw_get(&r, &words[i]);
@@ -1558,7 +1571,7 @@ int shadow_pte_gup_fast_pin(pte_t *ptep, pte_t pte, pmd_t *pmdp, pmd_t pmd,
 
 /*
  * CONFIG_DEBUG_SHADOW_PTE: a pin record against its folio and its slot
- * (bucket lock held). Every counted pin holds GUP_PIN_COUNTING_BIAS
+ * (word lock held). Every counted pin holds GUP_PIN_COUNTING_BIAS
  * references; an attached record's entry, unless saturated, holds at least
  * the record's counts.
  */
