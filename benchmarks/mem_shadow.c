@@ -16,10 +16,14 @@
  *   shadow_tables        /proc/vmstat nr_shadow_pte_tables delta
  *   shadow_table_bytes   shadow_tables x /sys/kernel/slab/shadow_pte_table/object_size
  *   shadow_slab_bytes    shadow_tables x .../slab_size (object plus slab padding)
- *   pin_records          live pin records: counted pins (vmstat shadow_pte_pin
- *                        + shadow_pte_gup_fast_pin) minus shadow_pte_unpin;
- *                        deltas; every scenario pins each page once, so
- *                        that equals the records
+ *   pin_records          pin records in use: the delta of debugfs
+ *                        shadow_pte/record_objects where the kernel has it
+ *                        (pin words: a record only for a page pinned more
+ *                        often than its word counts); on older series,
+ *                        counted pins (vmstat shadow_pte_pin +
+ *                        shadow_pte_gup_fast_pin) minus shadow_pte_unpin:
+ *                        every scenario pins each page once, so that
+ *                        equals their records
  *   pin_record_bytes     pin_records x /sys/kernel/slab/shadow_pte_record/object_size
  *                        (shadow_pte_pin on older series; pin_cache_merged=1:
  *                        SLUB merged that cache with another one, so
@@ -27,6 +31,9 @@
  *   record_hash_bytes    size of the pin record hash (debugfs
  *                        shadow_pte/record_hash_bytes): allocated once, at
  *                        the first counted pin, sized to RAM; 0 where absent
+ *   pin_word_bytes       size of the pin words (debugfs shadow_pte/pin_word_bytes):
+ *                        one word per page frame, allocated once, at the
+ *                        first counted pin; 0 where absent
  *   shadow_bytes         shadow_table_bytes + pin_record_bytes
  *   pagetable_bytes      /proc/meminfo PageTables delta
  *   vmpte_bytes          /proc/self/status VmPTE delta (this process's page tables)
@@ -47,8 +54,25 @@
 static const char *const modes[] = { "none", "sparse", "dense", "zero", NULL };
 
 struct snap {
-	long long tables, pin, unpin, pt, vmpte, sunr, rss;
+	long long tables, pin, unpin, recs, pt, vmpte, sunr, rss;
 };
+
+/* A number from a debugfs file of the shadow-PTE kernel, or -1. */
+static long long debugfs_num(const char *name)
+{
+	char path[96];
+	long long v;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/shadow_pte/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
 
 static void refresh(void)
 {
@@ -68,6 +92,8 @@ static void refresh(void)
  */
 static long long pin_records(const struct snap *a, const struct snap *b)
 {
+	if (a->recs >= 0 && b->recs >= 0)
+		return b->recs - a->recs;
 	if (a->pin < 0 || a->unpin < 0 || b->pin < 0 || b->unpin < 0)
 		return 0;
 	return (b->pin - a->pin) - (b->unpin - a->unpin);
@@ -103,6 +129,7 @@ static void take(struct snap *s)
 	if (s->pin >= 0 && vmstat("shadow_pte_gup_fast_pin") > 0)
 		s->pin += vmstat("shadow_pte_gup_fast_pin");
 	s->unpin = vmstat("shadow_pte_unpin");
+	s->recs = debugfs_num("record_objects");
 	s->pt = meminfo_bytes("PageTables");
 	s->vmpte = kb < 0 ? -1 : kb * 1024;
 	s->sunr = meminfo_bytes("SUnreclaim");
@@ -122,12 +149,11 @@ static void run(size_t len, const char *mname)
 	const char *pcache = slab_attr("shadow_pte_record", "object_size") > 0 ?
 			     "shadow_pte_record" : "shadow_pte_pin";
 	long long psz = nonneg(slab_attr(pcache, "object_size"));
-	long long hash = -1, tables, pins;
+	long long hash, words, tables, pins;
 	struct snap a, b;
 	struct stat st;
 	char path[64];
 	int merged;
-	FILE *f;
 	char *p;
 	int ring;
 
@@ -144,21 +170,18 @@ static void run(size_t len, const char *mname)
 	}
 	ring = bench_pin(p, len, m);
 	take(&b);
-	f = fopen("/sys/kernel/debug/shadow_pte/record_hash_bytes", "r");
-	if (f) {
-		if (fscanf(f, "%lld", &hash) != 1)
-			hash = -1;
-		fclose(f);
-	}
+	hash = debugfs_num("record_hash_bytes");
+	words = debugfs_num("pin_word_bytes");
 	tables = delta(b.tables, a.tables);
 	pins = pin_records(&a, &b);
 	printf("RESULT mem_%s size_mib=%zu pinned=%zu shadow_tables=%lld shadow_table_bytes=%lld "
 	       "shadow_slab_bytes=%lld pin_records=%lld pin_record_bytes=%lld shadow_bytes=%lld "
 	       "pagetable_bytes=%lld vmpte_bytes=%lld sunreclaim_bytes=%lld rss_bytes=%lld "
-	       "record_hash_bytes=%lld pin_cache_merged=%d\n",
+	       "record_hash_bytes=%lld pin_word_bytes=%lld pin_cache_merged=%d\n",
 	       mname, len / MIB, pin_pages(m, len), tables, tables * tsz, tables * tslab, pins,
 	       pins * psz, tables * tsz + pins * psz, delta(b.pt, a.pt), delta(b.vmpte, a.vmpte),
-	       delta(b.sunr, a.sunr), delta(b.rss, a.rss), nonneg(hash), merged);
+	       delta(b.sunr, a.sunr), delta(b.rss, a.rss), nonneg(hash), nonneg(words),
+	       merged);
 	fflush(stdout);
 	bench_unpin(ring);
 	munmap(p, len);

@@ -217,12 +217,13 @@ def goals(summary, med):
              'pin_threads (multi-CPU boot)')
     pinned, rec = med('mem_dense.pinned', 'shadow'), med('mem_dense.pin_record_bytes', 'shadow')
     hsh = med('mem_dense.record_hash_bytes', 'shadow')
+    wrd = med('mem_dense.pin_word_bytes', 'shadow')
     if pinned and rec is not None:
         per = rec / pinned
+        once = [f'{name} {fmt(v)} B once ({v / pinned:.1f} B per page at {int(pinned)} pinned)'
+                for name, v in (('pin words', wrd), ('record hash', hsh)) if v]
         goal('memory per pinned page (records)',
-             f'{per:.1f} B' + (f' + record hash {fmt(hsh)} B once '
-                               f'({hsh / pinned:.1f} B per page at {int(pinned)} pinned)'
-                               if hsh else ''),
+             f'{per:.1f} B' + ''.join(' + ' + x for x in once),
              '<= 16 B', per <= 16, 'mem_dense: pin_record_bytes / pinned')
     for m, lim in (('mremap_sparse.ns_mremap', 1.5), ('mremap_dense.ns_mremap', 1.5),
                    ('munmap_dense.ns_munmap', 1.15)):
@@ -601,9 +602,11 @@ def main():
                 'per 2 MiB (one per PTE table), dense = every page pinned, zero = every PTE maps '
                 'the zero page. All figures are counter deltas (medians): shadow tables = '
                 'vmstat nr_shadow_pte_tables x the shadow_pte_table slab object size; pin '
-                'records = live records from the vmstat pin/unpin counters x the '
-                'shadow_pte_record object size (plus, not in the table, the record hash: '
-                'allocated once at the first counted pin, see "Pin cost goals"); page '
+                'records = records in use (debugfs shadow_pte/record_objects; on older '
+                'series, live records from the vmstat pin/unpin counters) x the '
+                'shadow_pte_record object size (plus, not in the table, the pin words and '
+                'the record hash: allocated once at the first counted pin, see "Pin cost '
+                'goals"); page '
                 'tables = /proc/meminfo PageTables; '
                 'SUnreclaim = all unreclaimable slab (noisy); RSS = the process\'s VmRSS. '
                 'The baseline has no shadow counters: 0 there.', '',

@@ -973,6 +973,7 @@ static void spte_freed_records_are_cached(struct kunit *test)
 static void spte_pin_word_overflows_into_record(struct kunit *test)
 {
 	long records = shadow_pte_nr_records();
+	long objs = shadow_pte_nr_record_objects();
 	unsigned long addr = spte_map(test);
 	struct folio *folio;
 	struct page *page;
@@ -987,8 +988,10 @@ static void spte_pin_word_overflows_into_record(struct kunit *test)
 	for (i = 1; i < 63; i++)
 		KUNIT_ASSERT_NOT_NULL(test, spte_gup_pin(test, addr, 0, 1));
 	KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(folio), 1);
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_record_objects(), objs);
 	KUNIT_ASSERT_NOT_NULL(test, spte_gup_pin(test, addr, 0, 1));
 	KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(folio), 2);
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_record_objects(), objs + 1);
 	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(folio, &ro, &rw), 1L);
 	KUNIT_EXPECT_EQ(test, ro, 64U);
 	KUNIT_EXPECT_EQ(test, rw, 0U);
@@ -1007,6 +1010,7 @@ static void spte_pin_word_overflows_into_record(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(folio), 2);
 	unpin_user_page(page);
 	KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(folio), 1);
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_record_objects(), objs);
 	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(folio, &ro, &rw), 1L);
 	KUNIT_EXPECT_EQ(test, ro, 0U);
 	KUNIT_EXPECT_EQ(test, rw, 127U);

@@ -138,8 +138,13 @@ static unsigned int spte_hash_bits __read_mostly;
 static DEFINE_MUTEX(spte_hash_mutex);
 
 static struct kmem_cache *shadow_pte_record_cache __ro_after_init;
-/* Live records, per CPU (summed only for debugfs and tests). */
+/*
+ * Folios with counted pins (pin words in use and large folios' records),
+ * and records allocated to them, per CPU (summed only for debugfs, tests
+ * and benchmarks).
+ */
 static DEFINE_PER_CPU(long, spte_nr_records);
+static DEFINE_PER_CPU(long, spte_nr_rec_objs);
 
 /* Free records move between a CPU's list and the depot this many at a time. */
 #define SPTE_REC_CHAIN	64
@@ -703,6 +708,7 @@ static __always_inline void spte_link(struct shadow_pte_bucket *b,
 	p->next = spte_first(b);
 	b->first = (unsigned long)p | SPTE_LOCKED;
 	this_cpu_inc(spte_nr_records);
+	this_cpu_inc(spte_nr_rec_objs);
 }
 
 static __always_inline void spte_unlink(struct shadow_pte_bucket *b,
@@ -714,6 +720,7 @@ static __always_inline void spte_unlink(struct shadow_pte_bucket *b,
 	else
 		b->first = (unsigned long)p->next | SPTE_LOCKED;
 	this_cpu_dec(spte_nr_records);
+	this_cpu_dec(spte_nr_rec_objs);
 }
 
 static struct shadow_pte_record *spte_rec_alloc(gfp_t gfp)
@@ -1109,11 +1116,16 @@ static __always_inline unsigned long spw_lock(unsigned long *w)
 	return *w & ~SPW_LOCK;
 }
 
-/* Store @v (unlocked) and drop the lock, in one release store. */
+/*
+ * Store @v (unlocked) and drop the lock, in one release store; the rest
+ * of __bit_spin_unlock(), whose store would clear only the lock bit.
+ */
 static __always_inline void spw_unlock(unsigned long *w, unsigned long v)
 {
 	lock_map_release(&spte_word_map);
 	smp_store_release(w, v & ~SPW_LOCK);
+	preempt_enable();
+	__release(bitlock);
 }
 
 /*
@@ -1216,12 +1228,15 @@ spw_put(struct spw_ref *r, struct shadow_pte_record **spare)
 			**spare = *p;
 			v = (unsigned long)*spare | SPW_EXT;
 			*spare = NULL;
+			this_cpu_inc(spte_nr_rec_objs);
 		} else {
 			v = r->old;
 		}
 	} else if (ext) {
 		gone = p;
 	}
+	if (gone)
+		this_cpu_dec(spte_nr_rec_objs);
 	if (!r->old && v)
 		this_cpu_inc(spte_nr_records);
 	else if (r->old && !v)
@@ -2114,6 +2129,17 @@ long shadow_pte_nr_records(void)
 }
 
 /**
+ * shadow_pte_nr_record_objects - number of records in use
+ *
+ * Records of pin words whose counts outgrew them, and large folios'
+ * records; not the free ones kept for reuse. Sums per-CPU counters.
+ */
+long shadow_pte_nr_record_objects(void)
+{
+	return spte_sum(&spte_nr_rec_objs);
+}
+
+/**
  * shadow_pte_record_hash_bytes - size of the pin record hash
  *
  * Return: 0 until the first pin was counted.
@@ -2217,6 +2243,8 @@ out:
  *               first counted pin)
  *   pin_word_bytes  read: size of the pin words (0 before the first
  *               counted pin)
+ *   record_objects  read: pin records in use (pin words whose counts
+ *               outgrew them, large folios)
  *   fail_table, fail_record: fault-injection attributes (should_fail())
  *               of shadow-table and pin-record allocations
  * A bad request fails the write: -EINVAL (malformed), -ESRCH (no such
@@ -2396,6 +2424,13 @@ static int spte_hash_bytes_get(void *data, u64 *val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(spte_hash_bytes_fops, spte_hash_bytes_get, NULL, "%llu\n");
 
+static int spte_rec_objs_get(void *data, u64 *val)
+{
+	*val = shadow_pte_nr_record_objects();
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(spte_rec_objs_fops, spte_rec_objs_get, NULL, "%llu\n");
+
 static int spte_word_bytes_get(void *data, u64 *val)
 {
 	*val = shadow_pte_pin_word_bytes();
@@ -2425,6 +2460,8 @@ static int __init shadow_pte_debugfs_init(void)
 				   &spte_hash_bytes_fops);
 	debugfs_create_file_unsafe("pin_word_bytes", 0400, dir, NULL,
 				   &spte_word_bytes_fops);
+	debugfs_create_file_unsafe("record_objects", 0400, dir, NULL,
+				   &spte_rec_objs_fops);
 	debugfs_create_file_unsafe("records_cached", 0400, dir, NULL,
 				   &spte_cached_fops);
 	fault_create_debugfs_attr("fail_table", dir, &spte_fail_table);

@@ -50,6 +50,7 @@ int shadow_pte_query(struct mm_struct *mm, unsigned long addr,
 /* Pin records: a folio's outstanding counted pins; live records; the hash. */
 long shadow_pte_pin_count(struct folio *folio, u32 *ro, u32 *rw);
 long shadow_pte_nr_records(void);
+long shadow_pte_nr_record_objects(void);
 unsigned long shadow_pte_record_hash_bytes(void);
 int shadow_pte_pin_word_form(struct folio *folio);
 unsigned long shadow_pte_pin_word_bytes(void);
