@@ -900,11 +900,11 @@ static unsigned long spte_event(enum vm_event_item item)
  * Records freed by unpin are kept for the next pins: on the unpinning
  * CPU's list, and beyond two chains' worth, in the depot, which the
  * shrinker (here: its drain) gives back to the slab. An order-0 page's
- * pins take a record only beyond what its pin word holds inline (63 R/O):
- * each page here is pinned SPTE_CACHE_PINS times R/O.
+ * pins take a record only beyond what its pin word holds inline: each
+ * page here is pinned once more than that, R/O.
  */
 #define SPTE_CACHE_PAGES	160
-#define SPTE_CACHE_PINS		64
+#define SPTE_CACHE_PINS		(SHADOW_PTE_WORD_RO_LIMIT + 1)
 
 static void spte_pin_all(struct kunit *test, unsigned long addr,
 			 struct page **pages, unsigned int gup_flags, int times)
@@ -937,8 +937,8 @@ static void spte_freed_records_are_cached(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(page_folio(pages[7])), 2);
 	shadow_pte_drain_record_depot();
 	/*
-	 * All on one CPU: the unpin that brings a page back to 63 pins frees
-	 * its record; the list fills past two chains and gives one away.
+	 * All on one CPU: the unpin that brings a page back within its word
+	 * frees its record; the list fills past two chains and gives one away.
 	 */
 	migrate_disable();
 	for (i = 0; i < SPTE_CACHE_PINS; i++)
@@ -965,13 +965,16 @@ static void spte_freed_records_are_cached(struct kunit *test)
 }
 
 /*
- * A page's pins stay in its pin word while they fit (63 R/O, 127 R/W);
- * the pin beyond moves them into a record, with the same slot and counts,
- * and the unpin that brings them back in range returns them to the word
- * and frees the record. The entry counts every pin throughout.
+ * A page's pins stay in its pin word while they fit (63 R/O and 127 R/W;
+ * one of each with CONFIG_DEBUG_SHADOW_PTE); the pin beyond moves them
+ * into a record, with the same slot and counts, and the unpin that brings
+ * them back in range returns them to the word and frees the record. The
+ * entry counts every pin throughout.
  */
 static void spte_pin_word_overflows_into_record(struct kunit *test)
 {
+	const unsigned int ro_lim = SHADOW_PTE_WORD_RO_LIMIT;
+	const unsigned int rw_lim = SHADOW_PTE_WORD_RW_LIMIT;
 	long records = shadow_pte_nr_records();
 	long objs = shadow_pte_nr_record_objects();
 	unsigned long addr = spte_map(test);
@@ -984,8 +987,7 @@ static void spte_pin_word_overflows_into_record(struct kunit *test)
 	page = spte_gup_pin(test, addr, 0, 1);
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	folio = page_folio(page);
-	KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(folio), 1);
-	for (i = 1; i < 63; i++)
+	for (i = 1; i < ro_lim; i++)
 		KUNIT_ASSERT_NOT_NULL(test, spte_gup_pin(test, addr, 0, 1));
 	KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(folio), 1);
 	KUNIT_EXPECT_EQ(test, shadow_pte_nr_record_objects(), objs);
@@ -993,19 +995,19 @@ static void spte_pin_word_overflows_into_record(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(folio), 2);
 	KUNIT_EXPECT_EQ(test, shadow_pte_nr_record_objects(), objs + 1);
 	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(folio, &ro, &rw), 1L);
-	KUNIT_EXPECT_EQ(test, ro, 64U);
+	KUNIT_EXPECT_EQ(test, ro, ro_lim + 1);
 	KUNIT_EXPECT_EQ(test, rw, 0U);
-	KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr), 64U << SHADOW_PTE_RO_SHIFT);
-	for (i = 0; i < 128; i++)
+	KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr), (ro_lim + 1) << SHADOW_PTE_RO_SHIFT);
+	for (i = 0; i <= rw_lim; i++)
 		KUNIT_ASSERT_NOT_NULL(test, spte_gup_pin(test, addr, FOLL_WRITE, 1));
 	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(folio, &ro, &rw), 1L);
-	KUNIT_EXPECT_EQ(test, ro, 64U);
-	KUNIT_EXPECT_EQ(test, rw, 128U);
+	KUNIT_EXPECT_EQ(test, ro, ro_lim + 1);
+	KUNIT_EXPECT_EQ(test, rw, rw_lim + 1);
 	KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr),
-			64U << SHADOW_PTE_RO_SHIFT | 128U << SHADOW_PTE_RW_SHIFT);
+			(ro_lim + 1) << SHADOW_PTE_RO_SHIFT | (rw_lim + 1) << SHADOW_PTE_RW_SHIFT);
 	KUNIT_EXPECT_EQ(test, shadow_pte_nr_records(), records + 1);
-	/* Unpin takes R/O first: 64 R/O, then one R/W brings it to 127. */
-	for (i = 0; i < 64; i++)
+	/* Unpin takes R/O first; then one R/W brings the rest into range. */
+	for (i = 0; i <= ro_lim; i++)
 		unpin_user_page(page);
 	KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(folio), 2);
 	unpin_user_page(page);
@@ -1013,9 +1015,9 @@ static void spte_pin_word_overflows_into_record(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, shadow_pte_nr_record_objects(), objs);
 	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(folio, &ro, &rw), 1L);
 	KUNIT_EXPECT_EQ(test, ro, 0U);
-	KUNIT_EXPECT_EQ(test, rw, 127U);
-	KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr), 127U << SHADOW_PTE_RW_SHIFT);
-	for (i = 0; i < 127; i++)
+	KUNIT_EXPECT_EQ(test, rw, rw_lim);
+	KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr), rw_lim << SHADOW_PTE_RW_SHIFT);
+	for (i = 0; i < rw_lim; i++)
 		unpin_user_page(page);
 	KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(folio), 0);
 	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(folio, &ro, &rw), (long)-ENOENT);

@@ -1030,8 +1030,8 @@ static __always_inline void spte_rec_unpin(struct shadow_pte_record *p,
  *	bit 1		SPW_EXT: the word is the address of a record that holds
  *			the slot and counts (with bits 0-1 as above)
  *	bits 2-10	the PTE's index in its table
- *	bits 11-16	outstanding R/O pins (at most SPW_RO_MAX)
- *	bits 17-23	outstanding R/W pins (at most SPW_RW_MAX)
+ *	bits 11-16	outstanding R/O pins (at most SHADOW_PTE_WORD_RO_LIMIT)
+ *	bits 17-23	outstanding R/W pins (at most SHADOW_PTE_WORD_RW_LIMIT)
  *	bits 24-63	the PFN of the PTE table; 0 when detached
  *
  * Pins beyond the inline counts move to a record that the word points to
@@ -1051,6 +1051,11 @@ static __always_inline void spte_rec_unpin(struct shadow_pte_record *p,
 #define SPW_PFN_BITS		(BITS_PER_LONG - SPW_PFN_SHIFT)
 #define SPW_RO_MAX		0x3fUL
 #define SPW_RW_MAX		0x7fUL
+/* The limits in the word's fields; CONFIG_DEBUG_SHADOW_PTE lowers them. */
+static_assert(SHADOW_PTE_WORD_RO_LIMIT <= SPW_RO_MAX);
+static_assert(SHADOW_PTE_WORD_RW_LIMIT <= SPW_RW_MAX);
+#define SPW_RO_LIM		((unsigned long)SHADOW_PTE_WORD_RO_LIMIT << SPW_RO_SHIFT)
+#define SPW_RW_LIM		((unsigned long)SHADOW_PTE_WORD_RW_LIMIT << SPW_RW_SHIFT)
 #define SPW_RO_ONE		BIT(SPW_RO_SHIFT)
 #define SPW_RW_ONE		BIT(SPW_RW_SHIFT)
 #define SPW_RO_MASK		(SPW_RO_MAX << SPW_RO_SHIFT)
@@ -1190,7 +1195,7 @@ static __always_inline unsigned long spw_encode(const struct shadow_pte_record *
 {
 	unsigned long pfn = p->pt ? page_to_pfn(ptdesc_page(p->pt)) : 0;
 
-	if (p->ro > SPW_RO_MAX || p->rw > SPW_RW_MAX ||
+	if (p->ro > SHADOW_PTE_WORD_RO_LIMIT || p->rw > SHADOW_PTE_WORD_RW_LIMIT ||
 	    WARN_ON_ONCE(p->pt && (!pfn || pfn >> SPW_PFN_BITS)))
 		return 0;
 	return pfn << SPW_PFN_SHIFT | (unsigned long)p->rw << SPW_RW_SHIFT |
@@ -1249,7 +1254,8 @@ spw_put(struct spw_ref *r, struct shadow_pte_record **spare)
 static __always_inline bool spw_needs_record(const struct spw_ref *r, bool write)
 {
 	return r->p == &r->local &&
-	       (write ? r->local.rw >= SPW_RW_MAX : r->local.ro >= SPW_RO_MAX);
+	       (write ? r->local.rw >= SHADOW_PTE_WORD_RW_LIMIT :
+			r->local.ro >= SHADOW_PTE_WORD_RO_LIMIT);
 }
 
 /*
@@ -1321,11 +1327,15 @@ static void spte_detach_scan(struct ptdesc *pt)
 
 /*
  * Allocate the record hash, sized to RAM, and the pin words, one per page
- * frame up to the highest one memory may be hot-added at; once (may sleep).
+ * frame up to max_pfn; once (may sleep). Not max_possible_pfn: a guest
+ * that may hot-add a terabyte would pay 2 GiB at its first pin. So memory
+ * hot-added above max_pfn later has no words, and counted pins of its
+ * pages fail with -ENOMEM (see shadow_pte_gup_pin()); words allocated per
+ * memory section would lift that at one more load per look-up.
  */
 static int spte_hash_alloc(void)
 {
-	unsigned long n, nw = max_t(unsigned long, max_pfn, max_possible_pfn);
+	unsigned long n, nw = max_pfn;
 	struct shadow_pte_bucket *h;
 	unsigned long *words;
 	int ret = 0;
@@ -1465,13 +1475,14 @@ int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
 	unsigned long v, nv, flags, slot;
 	unsigned long one = write ? SPW_RW_ONE : SPW_RO_ONE;
 	unsigned long mask = write ? SPW_RW_MASK : SPW_RO_MASK;
+	unsigned long lim = write ? SPW_RW_LIM : SPW_RO_LIM;
 
 	if (!t)
 		return -EAGAIN;
 	if (!w) {
 		if (!READ_ONCE(spte_nr_words))
 			return -EAGAIN;
-		WARN_ONCE(1, "shadow_pte: PFN %#lx beyond the pin words\n",
+		WARN_ONCE(1, "shadow_pte: PFN %#lx is above the pin words (hot-added memory?): pin refused\n",
 			  folio_pfn(folio));
 		return -ENOMEM;
 	}
@@ -1485,7 +1496,7 @@ int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
 		atomic_inc(&t->nrec);
 		this_cpu_inc(spte_nr_records);
 	} else if (!(v & SPW_EXT) && (v & SPW_SLOT_MASK) == slot &&
-		   (v & mask) != mask) {
+		   (v & mask) < lim) {
 		nv = v + one;
 	} else {
 		spw_unlock(w, v);
@@ -1528,6 +1539,7 @@ static __always_inline int spte_gup_fast_pin(pte_t *ptep, pte_t pte, pmd_t *pmdp
 	unsigned long *w = spte_word(folio);
 	unsigned long v, nv, one = write ? SPW_RW_ONE : SPW_RO_ONE;
 	unsigned long mask = write ? SPW_RW_MASK : SPW_RO_MASK;
+	unsigned long lim = write ? SPW_RW_LIM : SPW_RO_LIM;
 
 	lockdep_assert_irqs_disabled();
 	if (!t || !w)
@@ -1538,7 +1550,7 @@ static __always_inline int spte_gup_fast_pin(pte_t *ptep, pte_t pte, pmd_t *pmdp
 		nv = spw_slot(pt, idx) | one;
 		atomic_inc(&t->nrec);
 	} else if (!(v & SPW_EXT) && (v & SPW_SLOT_MASK) == spw_slot(pt, idx) &&
-		   (v & mask) != mask) {
+		   (v & mask) < lim) {
 		nv = v + one;
 	} else {
 		/* Elsewhere, detached, full or in a record: the slow path. */

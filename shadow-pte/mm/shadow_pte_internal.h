@@ -47,6 +47,14 @@ enum shadow_pte_where {
 int shadow_pte_query(struct mm_struct *mm, unsigned long addr,
 		     enum shadow_pte_where *where, u32 *val, u32 *table);
 
+/*
+ * The pins of one kind a pin word holds before they move to a record:
+ * CONFIG_DEBUG_SHADOW_PTE keeps one, so that tests and stress runs of the
+ * debug kernels go through records from a page's second pin.
+ */
+#define SHADOW_PTE_WORD_RO_LIMIT	(IS_ENABLED(CONFIG_DEBUG_SHADOW_PTE) ? 1 : 63)
+#define SHADOW_PTE_WORD_RW_LIMIT	(IS_ENABLED(CONFIG_DEBUG_SHADOW_PTE) ? 1 : 127)
+
 /* Pin records: a folio's outstanding counted pins; live records; the hash. */
 long shadow_pte_pin_count(struct folio *folio, u32 *ro, u32 *rw);
 long shadow_pte_nr_records(void);
