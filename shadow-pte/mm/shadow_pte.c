@@ -1980,28 +1980,39 @@ out:
 	return n;
 }
 
-/*
- * Detach @folio's pin word if it is attached to a slot in [@lo, @hi) of
- * @pt, or retarget it to slot @nidx of @new_pt (with table @nt) if that is
- * set. The counts do not change, so the word's form does not either.
- */
-static void spte_detach_folio(struct ptdesc *pt, unsigned int lo,
-			      unsigned int hi, struct folio *folio,
-			      struct ptdesc *new_pt, struct shadow_pte_table *nt,
-			      unsigned int nidx)
+/* Add (@add) or remove the counts of the inline word @v to or from @e. */
+static __always_inline void spw_apply(atomic_t *e, unsigned long v, bool add)
+{
+	unsigned long c = v & (SPW_RO_MASK | SPW_RW_MASK);
+	long ro = (v & SPW_RO_MASK) >> SPW_RO_SHIFT;
+	long rw = (v & SPW_RW_MASK) >> SPW_RW_SHIFT;
+
+	/* The usual case: one pin. */
+	if (c == SPW_RO_ONE || c == SPW_RW_ONE) {
+		if (add)
+			spte_count_add1(e, c == SPW_RW_ONE);
+		else
+			spte_count_sub1(e, c == SPW_RW_ONE);
+		return;
+	}
+	if (ro)
+		spte_count_apply(e, false, add ? ro : -ro);
+	if (rw)
+		spte_count_apply(e, true, add ? rw : -rw);
+}
+
+/* spte_detach_folio() for a word that points to a record (rare). */
+static noinline void spte_detach_record(unsigned long *w, unsigned long v,
+					struct ptdesc *pt, unsigned int lo,
+					unsigned int hi, struct ptdesc *new_pt,
+					struct shadow_pte_table *nt,
+					unsigned int nidx)
 {
 	struct shadow_pte_record *p, *gone;
-	unsigned long flags, *w;
 	struct spw_ref r;
 
-	if (!folio || !shadow_pte_tracks(folio))
-		return;
-	w = spte_word(folio);
-	if (!w)
-		return;
-	local_irq_save(flags);
-	p = spw_get(&r, w);
-	if (p && p->pt == pt && p->idx >= lo && p->idx < hi) {
+	p = spw_ref(&r, w, v);
+	if (p->pt == pt && p->idx >= lo && p->idx < hi) {
 		spte_rec_detach(p);
 		if (nt)
 			spte_rec_attach(p, new_pt, nt, nidx);
@@ -2010,6 +2021,56 @@ static void spte_detach_folio(struct ptdesc *pt, unsigned int lo,
 	}
 	gone = spw_put(&r, NULL);
 	spte_rec_put(gone);
+}
+
+/*
+ * Detach @folio's pin word if it is attached to a slot in [@lo, @hi) of
+ * @pt, or retarget it to slot @nidx of @new_pt (with table @nt) if that is
+ * set: the record primitives' deltas, on the word itself. The counts do
+ * not change, so the word's form does not either.
+ */
+static void spte_detach_folio(struct ptdesc *pt, unsigned int lo,
+			      unsigned int hi, struct folio *folio,
+			      struct ptdesc *new_pt, struct shadow_pte_table *nt,
+			      unsigned int nidx)
+{
+	struct shadow_pte_table *t;
+	unsigned long flags, *w, v, nv;
+	unsigned int idx;
+
+	if (!folio || !shadow_pte_tracks(folio))
+		return;
+	w = spte_word(folio);
+	if (!w)
+		return;
+	local_irq_save(flags);
+	v = spw_lock(w);
+	if (unlikely(v & SPW_EXT)) {
+		spte_detach_record(w, v, pt, lo, hi, new_pt, nt, nidx);
+		local_irq_restore(flags);
+		return;
+	}
+	idx = spw_idx(v);
+	nv = v;
+	if (v && v >> SPW_PFN_SHIFT == page_to_pfn(ptdesc_page(pt)) &&
+	    idx >= lo && idx < hi) {
+		/* spte_rec_detach(): the counts, then nrec. */
+		t = READ_ONCE(pt->pt_shadow);
+		if (t) {
+			spw_apply(&t->ent[idx], v, false);
+			atomic_dec(&t->nrec);
+		}
+		nv = v & ~SPW_SLOT_MASK;
+		if (nt) {
+			/* spte_rec_attach(): nrec, then the counts. */
+			atomic_inc(&nt->nrec);
+			spw_apply(&nt->ent[nidx], v, true);
+			nv |= spw_slot(new_pt, nidx);
+		} else {
+			count_vm_event(SHADOW_PTE_PIN_DETACH);
+		}
+	}
+	spw_unlock(w, nv);
 	local_irq_restore(flags);
 }
 
