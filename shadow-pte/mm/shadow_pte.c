@@ -1128,6 +1128,7 @@ static __always_inline unsigned long spw_lock(unsigned long *w)
 static __always_inline void spw_unlock(unsigned long *w, unsigned long v)
 {
 	lock_map_release(&spte_word_map);
+	/* Release: what the lock protected is stored before it is free. */
 	smp_store_release(w, v & ~SPW_LOCK);
 	preempt_enable();
 	__release(bitlock);
@@ -1368,6 +1369,7 @@ static int spte_hash_alloc(void)
 	 * seen by every unpin, which tests the hash pointer first.
 	 */
 	smp_store_release(&shadow_pte_records, h);
+	/* Pairs with the acquire in spte_word(): the words are zeroed. */
 	smp_store_release(&spte_nr_words, nw);
 out:
 	mutex_unlock(&spte_hash_mutex);
