@@ -966,7 +966,7 @@ static void spte_freed_records_are_cached(struct kunit *test)
 
 /*
  * A page's pins stay in its pin word while they fit (63 R/O and 127 R/W;
- * one of each with CONFIG_DEBUG_SHADOW_PTE); the pin beyond moves them
+ * two of each with CONFIG_DEBUG_SHADOW_PTE); the pin beyond moves them
  * into a record, with the same slot and counts, and the unpin that brings
  * them back in range returns them to the word and frees the record. The
  * entry counts every pin throughout.
@@ -977,6 +977,7 @@ static void spte_pin_word_overflows_into_record(struct kunit *test)
 	const unsigned int rw_lim = SHADOW_PTE_WORD_RW_LIMIT;
 	long records = shadow_pte_nr_records();
 	long objs = shadow_pte_nr_record_objects();
+	unsigned long overflows = shadow_pte_word_overflows();
 	unsigned long addr = spte_map(test);
 	struct folio *folio;
 	struct page *page;
@@ -994,6 +995,7 @@ static void spte_pin_word_overflows_into_record(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, spte_gup_pin(test, addr, 0, 1));
 	KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(folio), 2);
 	KUNIT_EXPECT_EQ(test, shadow_pte_nr_record_objects(), objs + 1);
+	KUNIT_EXPECT_EQ(test, shadow_pte_word_overflows(), overflows + 1);
 	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(folio, &ro, &rw), 1L);
 	KUNIT_EXPECT_EQ(test, ro, ro_lim + 1);
 	KUNIT_EXPECT_EQ(test, rw, 0U);

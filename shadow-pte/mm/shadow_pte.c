@@ -145,6 +145,8 @@ static struct kmem_cache *shadow_pte_record_cache __ro_after_init;
  */
 static DEFINE_PER_CPU(long, spte_nr_records);
 static DEFINE_PER_CPU(long, spte_nr_rec_objs);
+/* Pin words whose pins moved into a record, since boot. */
+static DEFINE_PER_CPU(unsigned long, spte_word_overflows);
 
 /* Free records move between a CPU's list and the depot this many at a time. */
 #define SPTE_REC_CHAIN	64
@@ -1235,6 +1237,7 @@ spw_put(struct spw_ref *r, struct shadow_pte_record **spare)
 			v = (unsigned long)*spare | SPW_EXT;
 			*spare = NULL;
 			this_cpu_inc(spte_nr_rec_objs);
+			this_cpu_inc(spte_word_overflows);
 		} else {
 			v = r->old;
 		}
@@ -2184,6 +2187,21 @@ int shadow_pte_pin_word_form(struct folio *folio)
 }
 
 /**
+ * shadow_pte_word_overflows - pin words whose pins moved into a record
+ *
+ * Return: how often since boot a pin found its page's word full.
+ */
+unsigned long shadow_pte_word_overflows(void)
+{
+	unsigned long n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += per_cpu(spte_word_overflows, cpu);
+	return n;
+}
+
+/**
  * shadow_pte_pin_word_bytes - size of the pin words
  *
  * Return: 0 until the first pin was counted.
@@ -2320,6 +2338,7 @@ out:
  *               counted pin)
  *   record_objects  read: pin records in use (pin words whose counts
  *               outgrew them, large folios)
+ *   word_overflows  read: how often a pin word's pins moved into a record
  *   fail_table, fail_record: fault-injection attributes (should_fail())
  *               of shadow-table and pin-record allocations
  * A bad request fails the write: -EINVAL (malformed), -ESRCH (no such
@@ -2506,6 +2525,13 @@ static int spte_rec_objs_get(void *data, u64 *val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(spte_rec_objs_fops, spte_rec_objs_get, NULL, "%llu\n");
 
+static int spte_word_overflows_get(void *data, u64 *val)
+{
+	*val = shadow_pte_word_overflows();
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(spte_word_overflows_fops, spte_word_overflows_get, NULL, "%llu\n");
+
 static int spte_word_bytes_get(void *data, u64 *val)
 {
 	*val = shadow_pte_pin_word_bytes();
@@ -2537,6 +2563,8 @@ static int __init shadow_pte_debugfs_init(void)
 				   &spte_word_bytes_fops);
 	debugfs_create_file_unsafe("record_objects", 0400, dir, NULL,
 				   &spte_rec_objs_fops);
+	debugfs_create_file_unsafe("word_overflows", 0400, dir, NULL,
+				   &spte_word_overflows_fops);
 	debugfs_create_file_unsafe("records_cached", 0400, dir, NULL,
 				   &spte_cached_fops);
 	fault_create_debugfs_attr("fail_table", dir, &spte_fail_table);

@@ -49,11 +49,12 @@ int shadow_pte_query(struct mm_struct *mm, unsigned long addr,
 
 /*
  * The pins of one kind a pin word holds before they move to a record:
- * CONFIG_DEBUG_SHADOW_PTE keeps one, so that tests and stress runs of the
- * debug kernels go through records from a page's second pin.
+ * CONFIG_DEBUG_SHADOW_PTE keeps two, so that tests and stress runs of the
+ * debug kernels count in the word and go through records from a page's
+ * third pin of a kind.
  */
-#define SHADOW_PTE_WORD_RO_LIMIT	(IS_ENABLED(CONFIG_DEBUG_SHADOW_PTE) ? 1 : 63)
-#define SHADOW_PTE_WORD_RW_LIMIT	(IS_ENABLED(CONFIG_DEBUG_SHADOW_PTE) ? 1 : 127)
+#define SHADOW_PTE_WORD_RO_LIMIT	(IS_ENABLED(CONFIG_DEBUG_SHADOW_PTE) ? 2 : 63)
+#define SHADOW_PTE_WORD_RW_LIMIT	(IS_ENABLED(CONFIG_DEBUG_SHADOW_PTE) ? 2 : 127)
 
 /* Pin records: a folio's outstanding counted pins; live records; the hash. */
 long shadow_pte_pin_count(struct folio *folio, u32 *ro, u32 *rw);
@@ -62,6 +63,7 @@ long shadow_pte_nr_record_objects(void);
 unsigned long shadow_pte_record_hash_bytes(void);
 int shadow_pte_pin_word_form(struct folio *folio);
 unsigned long shadow_pte_pin_word_bytes(void);
+unsigned long shadow_pte_word_overflows(void);
 unsigned long shadow_pte_nr_cached_records(unsigned long *depot);
 unsigned long shadow_pte_drain_record_depot(void);
 
