@@ -1028,6 +1028,64 @@ static void spte_pin_word_overflows_into_record(struct kunit *test)
 	spte_done(test, addr);
 }
 
+/*
+ * A PTE table released while a pin word is still attached to one of its
+ * slots (a GUP-fast walker backing out, or a stale word): the release
+ * reads the words and detaches it, keeping its counts; the next pin
+ * through the page's own PTE attaches it there again. The word is put on
+ * a table of its own by the mremap hook, as a racing move would leave
+ * it; once inline (one pin) and once in a record (beyond the word).
+ */
+static void spte_released_table_detaches_word(struct kunit *test)
+{
+	unsigned int pins[] = { 1, SHADOW_PTE_WORD_RW_LIMIT + 1 };
+	unsigned long addr = spte_map(test);
+	unsigned int i, k, n, idx = pte_index(addr);
+	unsigned long scans;
+	struct shadow_pte_table *t;
+	struct folio *folio;
+	struct page *page;
+	pgtable_t pgtable;
+	spinlock_t *ptl;	/* the PTL of @addr's table */
+	pte_t *ptep;
+	u32 ro, rw;
+
+	spte_touch(test, addr);
+	for (k = 0; k < ARRAY_SIZE(pins); k++) {
+		n = pins[k];
+		for (i = 0; i < n; i++) {
+			page = spte_gup_pin(test, addr, FOLL_WRITE, 1);
+			KUNIT_ASSERT_NOT_NULL(test, page);
+		}
+		folio = page_folio(page);
+		KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(folio), k ? 2 : 1);
+		pgtable = spte_pgtable_with_shadow(test, &t);
+		ptep = spte_lock(test, addr, &ptl);
+		__shadow_pte_move(virt_to_ptdesc(ptep), idx, page_ptdesc(pgtable), 7,
+				  ptep_get(ptep));
+		spte_unlock(ptep, ptl);
+		KUNIT_EXPECT_EQ(test, shadow_pte_read(t, 7), n << SHADOW_PTE_RW_SHIFT);
+		KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr), 0U);
+		scans = spte_event(SHADOW_PTE_DETACH_SCAN);
+		pte_free(current->mm, pgtable);
+		KUNIT_EXPECT_EQ(test, spte_event(SHADOW_PTE_DETACH_SCAN), scans + 1);
+		KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(folio, &ro, &rw), 0L);
+		KUNIT_EXPECT_EQ(test, rw, n);
+		KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(folio), k ? 2 : 1);
+		/* Pinned again through its PTE: attached there, with every pin. */
+		KUNIT_ASSERT_NOT_NULL(test, spte_gup_pin(test, addr, FOLL_WRITE, 1));
+		KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(folio, &ro, &rw), 1L);
+		KUNIT_EXPECT_EQ(test, rw, n + 1);
+		KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr), (n + 1) << SHADOW_PTE_RW_SHIFT);
+		for (i = 0; i <= n; i++)
+			unpin_user_page(page);
+		KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(folio), 0);
+		KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr), 0U);
+		spte_drain();
+	}
+	spte_done(test, addr);
+}
+
 static void spte_records_detached_by_zap_without_scan(struct kunit *test)
 {
 	long records = shadow_pte_nr_records(), before = shadow_pte_nr_tables();
@@ -1359,6 +1417,7 @@ static struct kunit_case shadow_pte_table_cases[] = {
 	KUNIT_CASE(spte_records_detached_by_zap_without_scan),
 	KUNIT_CASE(spte_freed_records_are_cached),
 	KUNIT_CASE(spte_pin_word_overflows_into_record),
+	KUNIT_CASE(spte_released_table_detaches_word),
 	KUNIT_CASE_SLOW(spte_saturated_entry_never_under_counts),
 	KUNIT_CASE_SLOW(spte_pin_beyond_entry_limit),
 	KUNIT_CASE(spte_folio_add_pin_is_counted),
