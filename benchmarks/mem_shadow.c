@@ -61,17 +61,9 @@ struct snap {
 static long long debugfs_num(const char *name)
 {
 	char path[96];
-	long long v;
-	FILE *f;
 
 	snprintf(path, sizeof(path), "/sys/kernel/debug/shadow_pte/%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
+	return file_number(path);
 }
 
 static void refresh(void)

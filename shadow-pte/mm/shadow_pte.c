@@ -146,7 +146,7 @@ static struct kmem_cache *shadow_pte_record_cache __ro_after_init;
 static DEFINE_PER_CPU(long, spte_nr_records);
 static DEFINE_PER_CPU(long, spte_nr_rec_objs);
 /* Pin words whose pins moved into a record, since boot. */
-static DEFINE_PER_CPU(unsigned long, spte_word_overflows);
+static DEFINE_PER_CPU(long, spte_word_overflows);
 
 /* Free records move between a CPU's list and the depot this many at a time. */
 #define SPTE_REC_CHAIN	64
@@ -2193,12 +2193,7 @@ int shadow_pte_pin_word_form(struct folio *folio)
  */
 unsigned long shadow_pte_word_overflows(void)
 {
-	unsigned long n = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		n += per_cpu(spte_word_overflows, cpu);
-	return n;
+	return spte_sum(&spte_word_overflows);
 }
 
 /**
