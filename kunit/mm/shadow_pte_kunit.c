@@ -1047,7 +1047,7 @@ static void spte_released_table_detaches_word(struct kunit *test)
 	struct page *page;
 	pgtable_t pgtable;
 	spinlock_t *ptl;	/* the PTL of @addr's table */
-	pte_t *ptep;
+	pte_t *ptep, moved;
 	u32 ro, rw;
 
 	spte_touch(test, addr);
@@ -1061,8 +1061,9 @@ static void spte_released_table_detaches_word(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(folio), k ? 2 : 1);
 		pgtable = spte_pgtable_with_shadow(test, &t);
 		ptep = spte_lock(test, addr, &ptl);
-		__shadow_pte_move(virt_to_ptdesc(ptep), idx, page_ptdesc(pgtable), 7,
-				  ptep_get(ptep));
+		moved = ptep_get(ptep);
+		__shadow_pte_move_range(virt_to_ptdesc(ptep), idx, page_ptdesc(pgtable), 7,
+					&moved, 1);
 		spte_unlock(ptep, ptl);
 		KUNIT_EXPECT_EQ(test, shadow_pte_read(t, 7), n << SHADOW_PTE_RW_SHIFT);
 		KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr), 0U);

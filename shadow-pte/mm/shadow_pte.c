@@ -1081,19 +1081,24 @@ static struct lockdep_map spte_word_map =
 #endif
 
 /*
- * @folio's pin word, or NULL before the first counted pin (or for a page
- * frame the words do not cover: see spte_hash_alloc()).
+ * The pin word of page frame @pfn, or NULL before the first counted pin
+ * (or for a page frame the words do not cover: see spte_hash_alloc()).
+ * A page frame that holds no order-0 anonymous folio has a word of 0.
  */
-static __always_inline unsigned long *spte_word(struct folio *folio)
+static __always_inline unsigned long *spte_word_pfn(unsigned long pfn)
 {
 	/*
 	 * Pairs with the release in spte_hash_alloc(): the words, and the
 	 * record hash before them, are set.
 	 */
 	unsigned long n = smp_load_acquire(&spte_nr_words);
-	unsigned long pfn = folio_pfn(folio);
 
 	return pfn < n ? &spte_words[pfn] : NULL;
+}
+
+static __always_inline unsigned long *spte_word(struct folio *folio)
+{
+	return spte_word_pfn(folio_pfn(folio));
 }
 
 /* The slot field of a word for PTE @idx of @pt. */
@@ -2006,7 +2011,7 @@ static __always_inline void spw_apply(atomic_t *e, unsigned long v, bool add)
 		spte_count_apply(e, true, add ? rw : -rw);
 }
 
-/* spte_detach_folio() for a word that points to a record (rare). */
+/* spte_detach_word() for a word that points to a record (rare). */
 static noinline void spte_detach_record(unsigned long *w, unsigned long v,
 					struct ptdesc *pt, unsigned int lo,
 					unsigned int hi, struct ptdesc *new_pt,
@@ -2029,25 +2034,21 @@ static noinline void spte_detach_record(unsigned long *w, unsigned long v,
 }
 
 /*
- * Detach @folio's pin word if it is attached to a slot in [@lo, @hi) of
- * @pt, or retarget it to slot @nidx of @new_pt (with table @nt) if that is
- * set: the record primitives' deltas, on the word itself. The counts do
- * not change, so the word's form does not either.
+ * Detach the pin word @w if it is attached to a slot in [@lo, @hi) of @pt,
+ * or retarget it to slot @nidx of @new_pt (with table @nt) if that is set:
+ * the record primitives' deltas, on the word itself. The counts do not
+ * change, so the word's form does not either.
  */
-static void spte_detach_folio(struct ptdesc *pt, unsigned int lo,
-			      unsigned int hi, struct folio *folio,
-			      struct ptdesc *new_pt, struct shadow_pte_table *nt,
-			      unsigned int nidx)
+static __always_inline void spte_detach_word(unsigned long *w,
+					     struct ptdesc *pt, unsigned int lo,
+					     unsigned int hi, struct ptdesc *new_pt,
+					     struct shadow_pte_table *nt,
+					     unsigned int nidx)
 {
 	struct shadow_pte_table *t;
-	unsigned long flags, *w, v, nv;
+	unsigned long flags, v, nv;
 	unsigned int idx;
 
-	if (!folio || !shadow_pte_tracks(folio))
-		return;
-	w = spte_word(folio);
-	if (!w)
-		return;
 	local_irq_save(flags);
 	v = spw_lock(w);
 	if (unlikely(v & SPW_EXT)) {
@@ -2079,6 +2080,19 @@ static void spte_detach_folio(struct ptdesc *pt, unsigned int lo,
 	local_irq_restore(flags);
 }
 
+/* zap: detach @folio's pin word from [@lo, @hi) of @pt. */
+static void spte_detach_folio(struct ptdesc *pt, unsigned int lo,
+			      unsigned int hi, struct folio *folio)
+{
+	unsigned long *w;
+
+	if (!folio || !shadow_pte_tracks(folio))
+		return;
+	w = spte_word(folio);
+	if (w)
+		spte_detach_word(w, pt, lo, hi, NULL, NULL, 0);
+}
+
 /*
  * zap: @nr PTEs from index @idx of @pt, which mapped @folio, were cleared
  * (PTL held). Their special bits go; pins they held stay with the folio's
@@ -2097,7 +2111,7 @@ void __shadow_pte_zap(struct ptdesc *pt, unsigned int idx, unsigned int nr,
 	smp_mb();
 	if (likely(!spte_range_has_pins(t, idx, end)))
 		return;
-	spte_detach_folio(pt, idx, end, folio, NULL, NULL, 0);
+	spte_detach_folio(pt, idx, end, folio);
 	spte_settle(t, idx, end);
 }
 
@@ -2108,32 +2122,82 @@ int __shadow_pte_move_prepare(struct ptdesc *new_pt,
 	return shadow_pte_attach(new_pt, &pa->table) ? 0 : -EAGAIN;
 }
 
-/*
- * mremap move_ptes(): the PTE at entry @oidx of @old_pt moved, now @pte,
- * to entry @nidx of @new_pt (both PTLs held; __shadow_pte_move_prepare()
- * gave @new_pt a shadow table). The special bit moves with it; the folio's
- * record, if attached to the old slot, is retargeted with its counts.
- */
-void __shadow_pte_move(struct ptdesc *old_pt, unsigned int oidx,
-		       struct ptdesc *new_pt, unsigned int nidx, pte_t pte)
-{
-	struct shadow_pte_table *ot = old_pt->pt_shadow;
-	struct shadow_pte_table *nt = new_pt->pt_shadow;
-	struct folio *folio = NULL;
+/* What __shadow_pte_move_range() moves, for its per-PTE step. */
+struct spte_move {
+	struct ptdesc *old_pt, *new_pt;
+	struct shadow_pte_table *ot, *nt;
+	pte_t *new_ptep;
+	unsigned int oidx, nidx;
+};
 
-	if (unlikely(shadow_pte_special(atomic_read(&ot->ent[oidx])))) {
-		atomic_andnot(SHADOW_PTE_SPECIAL, &ot->ent[oidx]);
-		if (!WARN_ON_ONCE(!nt))
-			atomic_or(SHADOW_PTE_SPECIAL, &nt->ent[nidx]);
-	}
-	/* The old PTE is clear before its counts are read (shadow_pte.rst). */
-	smp_mb();
-	if (likely(!shadow_pte_pinned(atomic_read(&ot->ent[oidx]))))
+/*
+ * PTE @i of a move, whose old entry @e is not 0. A PTE that was none left
+ * none behind it and moved nothing. The special bit moves with the PTE; a
+ * pin word attached to the old slot is retargeted with its counts. The
+ * word is found from the page frame: one that holds no order-0 anonymous
+ * folio has a word of 0, and a word on another slot is left alone.
+ */
+static __always_inline void spte_move_one(const struct spte_move *m,
+					  unsigned int i, u32 e)
+{
+	unsigned int o = m->oidx + i, n = m->nidx + i;
+	pte_t pte = ptep_get(&m->new_ptep[i]);
+	unsigned long *w;
+
+	if (pte_none(pte))
 		return;
-	if (pte_present(pte) && pfn_valid(pte_pfn(pte)))
-		folio = page_folio(pte_page(pte));
-	spte_detach_folio(old_pt, oidx, oidx + 1, folio, new_pt, nt, nidx);
-	spte_settle(ot, oidx, oidx + 1);
+	if (unlikely(shadow_pte_special(e))) {
+		atomic_andnot(SHADOW_PTE_SPECIAL, &m->ot->ent[o]);
+		if (!WARN_ON_ONCE(!m->nt))
+			atomic_or(SHADOW_PTE_SPECIAL, &m->nt->ent[n]);
+	}
+	if (!shadow_pte_pinned(e) || !pte_present(pte))
+		return;
+	w = spte_word_pfn(pte_pfn(pte));
+	if (w)
+		spte_detach_word(w, m->old_pt, o, o + 1, m->new_pt, m->nt, n);
+	/* Counts left at the old slot: as for zap. */
+	if (unlikely(shadow_pte_pinned(atomic_read(&m->ot->ent[o]))))
+		spte_settle(m->ot, o, o + 1);
+}
+
+/* The index of the first non-zero entry of @ent[@i .. @nr), or @nr. */
+static noinline unsigned int spte_next_set(const atomic_t *ent, unsigned int i,
+					   unsigned int nr)
+{
+	while (i < nr && !atomic_read(&ent[i]))
+		i++;
+	return i;
+}
+
+/*
+ * mremap move_ptes(): @nr PTEs from entry @oidx of @old_pt moved to entry
+ * @nidx of @new_pt, where they now are @new_ptep[0 .. @nr) (both PTLs
+ * held; __shadow_pte_move_prepare() gave @new_pt a shadow table; the old
+ * PTEs are clear, with a full barrier since: shadow_pte_move_range()).
+ * Only the entries that read non-zero have anything to move.
+ */
+void __shadow_pte_move_range(struct ptdesc *old_pt, unsigned int oidx,
+			     struct ptdesc *new_pt, unsigned int nidx,
+			     pte_t *new_ptep, unsigned int nr)
+{
+	struct spte_move m = {
+		.old_pt = old_pt, .new_pt = new_pt,
+		.ot = old_pt->pt_shadow, .nt = new_pt->pt_shadow,
+		.new_ptep = new_ptep, .oidx = oidx, .nidx = nidx,
+	};
+	atomic_t *ent = &m.ot->ent[oidx];
+	unsigned int i;
+	u32 e;
+
+	if (WARN_ON_ONCE(oidx + nr > PTRS_PER_PTE || nidx + nr > PTRS_PER_PTE))
+		return;
+	/* Most entries are 0: look for the next one in a leaf loop. */
+	for (i = spte_next_set(ent, 0, nr); i < nr; i = spte_next_set(ent, i + 1, nr)) {
+		e = atomic_read(&ent[i]);
+		if (e)
+			spte_move_one(&m, i, e);
+	}
 }
 
 /**

@@ -147,8 +147,9 @@ void __shadow_pte_zap(struct ptdesc *pt, unsigned int idx, unsigned int nr,
 		      struct folio *folio);
 int __shadow_pte_move_prepare(struct ptdesc *new_pt,
 			      struct shadow_pte_prealloc *pa);
-void __shadow_pte_move(struct ptdesc *old_pt, unsigned int oidx,
-		       struct ptdesc *new_pt, unsigned int nidx, pte_t pte);
+void __shadow_pte_move_range(struct ptdesc *old_pt, unsigned int oidx,
+			     struct ptdesc *new_pt, unsigned int nidx,
+			     pte_t *new_ptep, unsigned int nr);
 void __shadow_pte_check_fork(pte_t *ptep, struct folio *folio,
 			     struct page *page);
 
@@ -304,24 +305,28 @@ static __always_inline struct shadow_pte_table *shadow_pte_table_of(const pte_t 
 }
 
 /*
- * mremap: the PTE @pte moved from @old_ptep, whose table's shadow table is
- * @ot, to @new_ptep (both PTLs held). The barrier orders the old PTE's
- * clearing before the read of its counts (shadow_pte.rst); a zero entry has
- * nothing to move: no count, and no special bit, which only changes under
- * the PTL held here.
+ * mremap: @nr PTEs moved from @old_ptep, whose table's shadow table is
+ * @ot, to @new_ptep (both PTLs held, after move_ptes()' loop). The barrier
+ * orders the old PTEs' clearing before the reads of their counts
+ * (shadow_pte.rst), once for the batch; a zero entry has nothing to move:
+ * no count, and no special bit, which only changes under the PTL held here.
  */
-static __always_inline void shadow_pte_move(struct shadow_pte_table *ot, pte_t *old_ptep,
-					    pte_t *new_ptep, pte_t pte)
+static __always_inline void shadow_pte_move_range(struct shadow_pte_table *ot,
+						  pte_t *old_ptep, pte_t *new_ptep,
+						  unsigned int nr)
 {
-	unsigned int oidx = shadow_pte_slot(old_ptep);
+	unsigned int oidx = shadow_pte_slot(old_ptep), i;
 
 	/* Pairs with GUP-fast's barrier between its count and its recheck. */
 	smp_mb();
-	if (likely(!atomic_read(&ot->ent[oidx])))
+	for (i = 0; i < nr; i++)
+		if (unlikely(atomic_read(&ot->ent[oidx + i])))
+			break;
+	if (likely(i == nr))
 		return;
-	__shadow_pte_move(shadow_pte_ptdesc(old_ptep), oidx,
-			  shadow_pte_ptdesc(new_ptep),
-			  shadow_pte_slot(new_ptep), pte);
+	__shadow_pte_move_range(shadow_pte_ptdesc(old_ptep), oidx + i,
+				shadow_pte_ptdesc(new_ptep),
+				shadow_pte_slot(new_ptep) + i, new_ptep + i, nr - i);
 }
 
 #ifdef CONFIG_SHADOW_PTE_SPECIAL
@@ -481,8 +486,9 @@ static __always_inline struct shadow_pte_table *shadow_pte_table_of(const pte_t 
 	return NULL;
 }
 
-static __always_inline void shadow_pte_move(struct shadow_pte_table *ot, pte_t *old_ptep,
-					    pte_t *new_ptep, pte_t pte) { }
+static __always_inline void shadow_pte_move_range(struct shadow_pte_table *ot,
+						  pte_t *old_ptep, pte_t *new_ptep,
+						  unsigned int nr) { }
 static __always_inline int shadow_pte_mkspecial(pte_t *ptep) { return 0; }
 static __always_inline void shadow_pte_unspecial(pte_t *ptep) { }
 static __always_inline void shadow_pte_special_prepare(struct mm_struct *mm, pmd_t *pmd,
