@@ -1087,6 +1087,79 @@ static void spte_released_table_detaches_word(struct kunit *test)
 	spte_done(test, addr);
 }
 
+/*
+ * mremap's batch, __shadow_pte_move_range(), over eight moved PTEs: one
+ * pinned R/W, one pinned R/O, one never faulted in (none: it moved
+ * nothing) and five mapped but unpinned. The two pinned pages' counts and
+ * words go to their new slots and nothing else changes; moving the batch
+ * back restores every entry, and the unpins then find the old slots.
+ */
+static void spte_move_range_moves_pinned_entries(struct kunit *test)
+{
+	unsigned long scans = spte_event(SHADOW_PTE_DETACH_SCAN);
+	unsigned long addr = spte_map(test), base = addr, end;
+	unsigned int i, idx, nidx = 100;
+	struct shadow_pte_table *t;
+	struct page *rw, *ro;
+	pte_t *ptep, moved[8];
+	pgtable_t pgtable;
+	spinlock_t *ptl;	/* the PTL of @base's table */
+	u32 r, w;
+
+	/* Eight PTEs of one table inside the 16-page mapping. */
+	end = pmd_addr_end(addr, addr + SPTE_MAP_LEN);
+	if (end - addr < 8 * PAGE_SIZE)
+		base = end;
+	idx = pte_index(base);
+	for (i = 0; i < 8; i++)
+		if (i != 3)
+			spte_touch(test, base + i * PAGE_SIZE);
+	rw = spte_gup_pin(test, base + PAGE_SIZE, FOLL_WRITE, 1);
+	ro = spte_gup_pin(test, base + 5 * PAGE_SIZE, 0, 1);
+	KUNIT_ASSERT_NOT_NULL(test, rw);
+	KUNIT_ASSERT_NOT_NULL(test, ro);
+	pgtable = spte_pgtable_with_shadow(test, &t);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+
+	ptep = spte_lock(test, base, &ptl);
+	for (i = 0; i < 8; i++)
+		moved[i] = ptep_get(ptep + i);
+	KUNIT_EXPECT_TRUE(test, pte_none(moved[3]));
+	__shadow_pte_move_range(virt_to_ptdesc(ptep), idx, page_ptdesc(pgtable), nidx,
+				moved, 8);
+	spte_unlock(ptep, ptl);
+	for (i = 0; i < 8; i++) {
+		KUNIT_EXPECT_EQ(test, spte_entry_of(test, base + i * PAGE_SIZE), 0U);
+		KUNIT_EXPECT_EQ_MSG(test, shadow_pte_read(t, nidx + i),
+				    i == 1 ? 1U << SHADOW_PTE_RW_SHIFT :
+				    i == 5 ? 1U << SHADOW_PTE_RO_SHIFT : 0U, "PTE %u", i);
+	}
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(page_folio(rw), &r, &w), 1L);
+	KUNIT_EXPECT_EQ(test, w, 1U);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(page_folio(ro), &r, &w), 1L);
+	KUNIT_EXPECT_EQ(test, r, 1U);
+
+	/* And back, to the slots the pages are mapped at. */
+	ptep = spte_lock(test, base, &ptl);
+	__shadow_pte_move_range(page_ptdesc(pgtable), nidx, virt_to_ptdesc(ptep), idx,
+				moved, 8);
+	spte_unlock(ptep, ptl);
+	for (i = 0; i < 8; i++) {
+		KUNIT_EXPECT_EQ(test, shadow_pte_read(t, nidx + i), 0U);
+		KUNIT_EXPECT_EQ_MSG(test, spte_entry_of(test, base + i * PAGE_SIZE),
+				    i == 1 ? 1U << SHADOW_PTE_RW_SHIFT :
+				    i == 5 ? 1U << SHADOW_PTE_RO_SHIFT : 0U, "PTE %u", i);
+	}
+	unpin_user_page(rw);
+	unpin_user_page(ro);
+	KUNIT_EXPECT_EQ(test, spte_entry_of(test, base + PAGE_SIZE), 0U);
+	KUNIT_EXPECT_EQ(test, spte_entry_of(test, base + 5 * PAGE_SIZE), 0U);
+	/* No word was left on the scratch table: its release reads none. */
+	pte_free(current->mm, pgtable);
+	KUNIT_EXPECT_EQ(test, spte_event(SHADOW_PTE_DETACH_SCAN), scans);
+	spte_done(test, addr);
+}
+
 static void spte_records_detached_by_zap_without_scan(struct kunit *test)
 {
 	long records = shadow_pte_nr_records(), before = shadow_pte_nr_tables();
@@ -1419,6 +1492,7 @@ static struct kunit_case shadow_pte_table_cases[] = {
 	KUNIT_CASE(spte_freed_records_are_cached),
 	KUNIT_CASE(spte_pin_word_overflows_into_record),
 	KUNIT_CASE(spte_released_table_detaches_word),
+	KUNIT_CASE(spte_move_range_moves_pinned_entries),
 	KUNIT_CASE_SLOW(spte_saturated_entry_never_under_counts),
 	KUNIT_CASE_SLOW(spte_pin_beyond_entry_limit),
 	KUNIT_CASE(spte_folio_add_pin_is_counted),
