@@ -1088,6 +1088,76 @@ static void spte_released_table_detaches_word(struct kunit *test)
 }
 
 /*
+ * unpin_user_pages() and unpin_user_pages_dirty_lock() take the shadow
+ * side of an array's order-0 pins in one pass, IRQs off a batch at a
+ * time: every entry counts, wherever it falls in the array and however
+ * often its page recurs, a lone NULL entry is skipped (mainline's loop
+ * allows no NULL beside a page: gup_folio_next() looks at the next entry's
+ * folio), and pins held beyond the
+ * word (CONFIG_DEBUG_SHADOW_PTE makes that the third pin of a kind) go
+ * through the record path in the same pass.
+ */
+#define SPTE_ARR_PAGES	(SPTE_MAP_LEN / PAGE_SIZE)
+#define SPTE_ARR_EXTRA	4
+#define SPTE_ARR_LEN	(3 * SPTE_ARR_PAGES + SPTE_ARR_EXTRA)
+
+static void spte_pin_array(struct kunit *test, unsigned long addr,
+			   struct page **arr)
+{
+	long ret;
+
+	mmap_read_lock(current->mm);
+	ret = pin_user_pages(addr, SPTE_ARR_PAGES, FOLL_WRITE, arr);
+	KUNIT_EXPECT_EQ(test, ret, (long)SPTE_ARR_PAGES);
+	ret = pin_user_pages(addr, SPTE_ARR_PAGES, 0, arr + SPTE_ARR_PAGES);
+	KUNIT_EXPECT_EQ(test, ret, (long)SPTE_ARR_PAGES);
+	ret = pin_user_pages(addr, SPTE_ARR_PAGES, 0, arr + 2 * SPTE_ARR_PAGES);
+	KUNIT_EXPECT_EQ(test, ret, (long)SPTE_ARR_PAGES);
+	ret = pin_user_pages(addr, SPTE_ARR_EXTRA, 0, arr + 3 * SPTE_ARR_PAGES);
+	KUNIT_EXPECT_EQ(test, ret, (long)SPTE_ARR_EXTRA);
+	mmap_read_unlock(current->mm);
+}
+
+static void spte_unpin_array_takes_every_pin(struct kunit *test)
+{
+	long records = shadow_pte_nr_records();
+	unsigned long addr = spte_map(test), unpins;
+	struct page **arr, *none = NULL;
+	int round, i;
+	u32 v;
+
+	static_assert(SPTE_ARR_LEN > 32);
+	unpin_user_pages(&none, 1);
+	arr = kunit_kcalloc(test, SPTE_ARR_LEN, sizeof(*arr), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, arr);
+	for (i = 0; i < SPTE_ARR_PAGES; i++)
+		spte_touch(test, addr + i * PAGE_SIZE);
+	for (round = 0; round < 2; round++) {
+		spte_pin_array(test, addr, arr);
+		for (i = 0; i < SPTE_ARR_PAGES; i++) {
+			v = spte_entry_of(test, addr + i * PAGE_SIZE);
+			KUNIT_EXPECT_EQ(test, shadow_pte_rw(v), 1U);
+			KUNIT_EXPECT_EQ(test, shadow_pte_ro(v),
+					i < SPTE_ARR_EXTRA ? 3U : 2U);
+		}
+		unpins = spte_event(SHADOW_PTE_UNPIN);
+		if (round)
+			unpin_user_pages_dirty_lock(arr, SPTE_ARR_LEN, true);
+		else
+			unpin_user_pages(arr, SPTE_ARR_LEN);
+		KUNIT_EXPECT_EQ(test, spte_event(SHADOW_PTE_UNPIN),
+				unpins + SPTE_ARR_LEN);
+		for (i = 0; i < SPTE_ARR_PAGES; i++) {
+			KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr + i * PAGE_SIZE), 0U);
+			KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(page_folio(arr[i])), 0);
+			KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(page_folio(arr[i])));
+		}
+		KUNIT_EXPECT_EQ(test, shadow_pte_nr_records(), records);
+	}
+	spte_done(test, addr);
+}
+
+/*
  * mremap's batch, __shadow_pte_move_range(), over eight moved PTEs: one
  * pinned R/W, one pinned R/O, one never faulted in (none: it moved
  * nothing) and five mapped but unpinned. The two pinned pages' counts and
@@ -1493,6 +1563,7 @@ static struct kunit_case shadow_pte_table_cases[] = {
 	KUNIT_CASE(spte_pin_word_overflows_into_record),
 	KUNIT_CASE(spte_released_table_detaches_word),
 	KUNIT_CASE(spte_move_range_moves_pinned_entries),
+	KUNIT_CASE(spte_unpin_array_takes_every_pin),
 	KUNIT_CASE_SLOW(spte_saturated_entry_never_under_counts),
 	KUNIT_CASE_SLOW(spte_pin_beyond_entry_limit),
 	KUNIT_CASE(spte_folio_add_pin_is_counted),

@@ -262,6 +262,30 @@ static __always_inline void shadow_pte_unpin(struct folio *folio,
 		__shadow_pte_unpin_large(folio, pages, page, refs);
 }
 
+void __shadow_pte_unpin_pages(struct page * const *pages, unsigned long npages);
+
+/*
+ * unpin_user_pages() is about to drop one pin per entry of @pages: uncount
+ * those of order-0 anonymous folios, all before any pin is dropped. The
+ * caller then passes each folio to shadow_pte_unpin_large(), not to
+ * shadow_pte_unpin().
+ */
+static __always_inline void shadow_pte_unpin_pages(struct page * const *pages,
+						   unsigned long npages)
+{
+	if (READ_ONCE(shadow_pte_records))
+		__shadow_pte_unpin_pages(pages, npages);
+}
+
+/* shadow_pte_unpin() for the folios shadow_pte_unpin_pages() left alone. */
+static __always_inline void shadow_pte_unpin_large(struct folio *folio,
+						   struct page * const *pages,
+						   struct page *page, int refs)
+{
+	if (shadow_pte_tracks_large(folio) && READ_ONCE(shadow_pte_records))
+		__shadow_pte_unpin_large(folio, pages, page, refs);
+}
+
 /* folio_add_pin(): one more pin on a folio that is already pinned. */
 static __always_inline void shadow_pte_add_pin(struct folio *folio)
 {
@@ -475,6 +499,11 @@ static __always_inline bool shadow_pte_gup_fast_took_large(void) { return false;
 static __always_inline void shadow_pte_unpin(struct folio *folio,
 					     struct page * const *pages,
 					     struct page *page, int refs) { }
+static __always_inline void shadow_pte_unpin_pages(struct page * const *pages,
+						   unsigned long npages) { }
+static __always_inline void shadow_pte_unpin_large(struct folio *folio,
+						   struct page * const *pages,
+						   struct page *page, int refs) { }
 static __always_inline void shadow_pte_add_pin(struct folio *folio) { }
 static __always_inline void shadow_pte_zap(pte_t *ptep, unsigned int nr,
 					   struct folio *folio) { }
