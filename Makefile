@@ -108,7 +108,7 @@ report:
 ##                   enter through the patches kernel-patches/new-files names), the cover
 ##                   letter filled in from the latest report and stress run
 ## make series-check make series, then checkpatch every patch, git am onto pristine =
-##                   assembled tree, every prefix builds the shadow kernel and boots it
+##                   assembled tree, kernel-patches/ = what export writes, every prefix builds the shadow kernel and boots it
 ##                   with mainline's GUP/COW selftests (compared with pristine), KUnit on
 ##                   the last; SERIES_BUILD=0 skips builds, boots and KUnit, SERIES_BOOT=0
 ##                   the boots, SERIES_FROM=N the prefixes before N;

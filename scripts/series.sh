@@ -213,6 +213,19 @@ if [ "$rc" = 0 ]; then
 fi
 note "series-check: git am $(($(date +%s) - t1)) s"
 
+# 2b. The patches are what export makes of the assembled tree, byte for
+# byte: a hand edit of a kernel-patches/*.patch applies and builds but
+# leaves its "index" blob ids stale (make roundtrip's first check).
+X=$BUILD/series-export
+rm -rf "$X"
+mkdir -p "$X/kernel-patches"
+cp -a "$TOP/kernel-patches/." "$X/kernel-patches/"
+rc=0
+EXPORT_TO=$X bash "$TOP/scripts/export.sh" >/dev/null 2>&1 &&
+	diff -r "$TOP/kernel-patches" "$X/kernel-patches" >"$X.diff" 2>&1 || rc=1
+result "$rc" "kernel-patches/ is what make export writes (no hand edits)"
+[ "$rc" = 0 ] || head -n 8 "$X.diff" | sed 's/^/    /'
+
 # 3. Every prefix builds the shadow kernel (configs/shadow.config: every
 # shadow-PTE option on, options a prefix does not have yet are let pass),
 # boots, and passes mainline's GUP and COW selftests (SERIES_BOOT_JOBS)
