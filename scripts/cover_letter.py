@@ -30,10 +30,15 @@ pinned.
 This series gives each user PTE table that needs one a shadow table (one
 32-bit entry per PTE, 2 KiB per table, pointer in word 4 of the table's
 ptdesc) holding the exact number of FOLL_PIN pins taken through that PTE,
-R/O and R/W apart, and optionally a software special bit. Unpin finds the
-pin through a 32-byte record per pinned page in a hash sized to RAM,
-under bit-spinlock buckets, so it works from any context; zap, mremap and
-table freeing detach or retarget records under the PTE lock, and GUP-fast
+R/O and R/W apart, and optionally a software special bit. Unpin is handed
+only a page, possibly in hard interrupt context, so each page frame has a
+pin word, found by its PFN, that names the slot (PTE table and index)
+holding its pins and counts them, with a bit spinlock in bit 0; a page
+pinned more than 63 times R/O or 127 times R/W moves its pins into a
+32-byte record the word points to. Nothing is allocated per pinned
+order-0 page: the words (8 bytes per page frame) and the records' hash
+are allocated once, at the first counted pin. Zap, mremap and table
+freeing detach or retarget the words under the PTE lock, and GUP-fast
 counts inside its recheck. Fork then copies exactly the pages whose entry
 says pinned.
 
@@ -52,14 +57,16 @@ locking table.
 Patches 1-2 reserve the ptdesc word and add the vmstat counters; 3 adds
 the option, shadow tables and their entries, which nothing uses yet; 4-14
 give them a life cycle and their users one at a time (the PTE table's
-ctor/dtor and deposit; the pin records with the GUP slow path; zap,
-mremap, fork, the special bit, the debug checks, GUP-fast and uprobes),
-each adding the part of mm/shadow_pte.c it calls; 15 is the
-documentation; 16-20 record pins of large folios per subpage and make
-io_uring and the block layer name the pages they unpin; 21 makes zap ask
-once per PTE table; 22 keeps freed pin records on per-CPU lists; 23 adds
-the debugfs files and fault injection; 24-25 add the KUnit suite and the
-selftests."""
+ctor/dtor and deposit; pin records with the GUP slow path; zap, mremap,
+fork, the special bit, the debug checks, GUP-fast and uprobes), each
+adding the part of mm/shadow_pte.c it calls; 15 is the documentation;
+16-20 record pins of large folios per subpage and make io_uring and the
+block layer name the pages they unpin; 21 makes zap ask once per PTE
+table; 22 keeps freed records on per-CPU lists; 23 adds the debugfs
+files and fault injection; 24-27 bring the pin cost down (mremap calls
+out only for set entries, order-0 pins move from records into the pin
+words, mremap moves a batch's entries once, unpin_user_pages() uncounts
+its array in one pass); 28-29 add the KUnit suite and the selftests."""
 
 LIMITS = """\
 Known limits:
@@ -67,11 +74,15 @@ Known limits:
   page's pin; a large folio whose counts were forgotten (or a record that
   could not be allocated) gets the folio-wide decision until its pins
   drain. File, shmem and hugetlb folios keep the folio-wide decision.
-- Pins and unpins cost more than mainline (see the cost table), and fork of
-  a process that has pinned pays a lookup per exclusive PTE.
-- Every patch builds with every shadow-PTE option on, but only the whole
-  series is tested at run time (KUnit, selftests, the race stress); the
-  prefixes are not booted.
+- Pins and unpins cost more than mainline (see the cost table: unpin
+  about 1.7x and mremap of a fully pinned range about 5x per page), and
+  fork of a process that has pinned pays a look-up per exclusive PTE.
+- The pin words take 8 bytes per page frame up to max_pfn from the first
+  counted pin and are never freed; memory hot-added above max_pfn later
+  has none, and a pin that would be counted there fails with -ENOMEM.
+- Every patch builds with every shadow-PTE option on and boots with
+  mainline's GUP and COW selftests; the shadow-PTE tests (KUnit,
+  selftests, the race stress) run on the whole series only.
 - x86_64 and UML only; PREEMPT_RT excluded."""
 
 
