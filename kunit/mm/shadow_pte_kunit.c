@@ -6,6 +6,7 @@
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/kthread.h>
+#include <linux/memblock.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/pgalloc.h>
@@ -965,6 +966,30 @@ static void spte_freed_records_are_cached(struct kunit *test)
 }
 
 /*
+ * The pin words come in page-sized chunks that the first counted pin in
+ * their range allocates and nothing frees: after a pin, the words take a
+ * directory plus whole pages, far less than a word per page frame, and
+ * the unpin gives nothing back.
+ */
+static void spte_pin_words_come_in_chunks(struct kunit *test)
+{
+	unsigned long addr = spte_map(test), bytes;
+	struct page *page;
+
+	spte_touch(test, addr);
+	page = spte_gup_pin(test, addr, 0, 1);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(page_folio(page)), 1);
+	bytes = shadow_pte_pin_word_bytes();
+	KUNIT_EXPECT_GE(test, bytes, PAGE_SIZE);
+	KUNIT_EXPECT_LT(test, bytes, max_pfn * sizeof(unsigned long));
+	unpin_user_page(page);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(page_folio(page)), 0);
+	KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_bytes(), bytes);
+	spte_done(test, addr);
+}
+
+/*
  * A page's pins stay in its pin word while they fit (63 R/O and 127 R/W;
  * two of each with CONFIG_DEBUG_SHADOW_PTE); the pin beyond moves them
  * into a record, with the same slot and counts, and the unpin that brings
@@ -1561,6 +1586,7 @@ static struct kunit_case shadow_pte_table_cases[] = {
 	KUNIT_CASE(spte_records_detached_by_zap_without_scan),
 	KUNIT_CASE(spte_freed_records_are_cached),
 	KUNIT_CASE(spte_pin_word_overflows_into_record),
+	KUNIT_CASE(spte_pin_words_come_in_chunks),
 	KUNIT_CASE(spte_released_table_detaches_word),
 	KUNIT_CASE(spte_move_range_moves_pinned_entries),
 	KUNIT_CASE(spte_unpin_array_takes_every_pin),

@@ -1023,10 +1023,13 @@ static __always_inline void spte_rec_unpin(struct shadow_pte_record *p,
 
 /*
  * Pin words: where an order-0 folio's counted pins are kept. One word per
- * page frame, allocated with the record hash at the first counted pin and
- * never freed (8 bytes per page of RAM; nothing per pinned page). A word
- * is 0 when no pin of the page is counted; otherwise it holds the slot the
- * pins are counted in and the counts themselves:
+ * page frame, in pages of SPW_CHUNK words (one page of words per 2 MiB of
+ * page frames with 4 KiB pages) that the first counted pin in their range
+ * allocates and that are never freed; a directory of them, 8 bytes per
+ * chunk, comes with the record hash at the first counted pin. Nothing is
+ * allocated per pinned page. A word is 0 when no pin of the page is
+ * counted (a chunk not allocated stands for words of 0); otherwise it
+ * holds the slot the pins are counted in and the counts themselves:
  *
  *	bit 0		lock (a bit spinlock, IRQs off; nests inside the PTL)
  *	bit 1		SPW_EXT: the word is the address of a record that holds
@@ -1070,8 +1073,16 @@ static_assert(SPW_RO_SHIFT + 6 == SPW_RW_SHIFT && SPW_RW_SHIFT + 7 == SPW_PFN_SH
 /* A record's address has bits 0 and 1 free. */
 static_assert(__alignof__(struct shadow_pte_record) >= 4);
 
-static unsigned long *spte_words __read_mostly;
-static unsigned long spte_nr_words __read_mostly;
+/* Words per chunk: a page of them. */
+#define SPW_CHUNK_SHIFT		(PAGE_SHIFT - 3)
+#define SPW_CHUNK		BIT(SPW_CHUNK_SHIFT)
+
+/* The chunks' directory, spte_nr_chunks entries; NULL: no chunk yet. */
+static unsigned long **spte_word_dir __read_mostly;
+static unsigned long spte_nr_chunks __read_mostly;
+/* Chunks allocated, and a zeroed one for the next pin that lacks one. */
+static atomic_long_t spte_chunks_used = ATOMIC_LONG_INIT(0);
+static unsigned long *spte_spare_chunk;
 
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 /* One lockdep class for every word lock: lockdep checks PTL -> word. */
@@ -1081,19 +1092,55 @@ static struct lockdep_map spte_word_map =
 #endif
 
 /*
- * The pin word of page frame @pfn, or NULL before the first counted pin
- * (or for a page frame the words do not cover: see spte_hash_alloc()).
- * A page frame that holds no order-0 anonymous folio has a word of 0.
+ * The chunk of pin words of page frame @pfn in the directory @dir of @n
+ * chunks, or NULL if it is not allocated (all its words are 0) or the
+ * directory does not cover @pfn (see spte_hash_alloc()). The word is
+ * spte_chunk_word(chunk, @pfn). A page frame that holds no order-0
+ * anonymous folio has a word of 0.
  */
-static __always_inline unsigned long *spte_word_pfn(unsigned long pfn)
+static __always_inline unsigned long *spte_dir_chunk(unsigned long **dir,
+						     unsigned long n,
+						     unsigned long pfn)
+{
+	unsigned long c = pfn >> SPW_CHUNK_SHIFT;
+
+	if (c >= n)
+		return NULL;
+	/*
+	 * Pairs with the release in spte_chunk_alloc(): the chunk is zeroed
+	 * (an address dependency; READ_ONCE() for Alpha).
+	 */
+	return READ_ONCE(dir[c]);
+}
+
+static __always_inline unsigned long *spte_chunk_word(unsigned long *chunk,
+						      unsigned long pfn)
+{
+	return &chunk[pfn & (SPW_CHUNK - 1)];
+}
+
+/*
+ * The chunk of page frame @pfn's pin word, or NULL before the first
+ * counted pin, or while no pin was ever counted in its chunk; *@np: the
+ * number of chunks (0 before the first counted pin).
+ */
+static __always_inline unsigned long *spte_pfn_chunk(unsigned long pfn,
+						     unsigned long *np)
 {
 	/*
-	 * Pairs with the release in spte_hash_alloc(): the words, and the
-	 * record hash before them, are set.
+	 * Pairs with the release in spte_hash_alloc(): the directory, and
+	 * the record hash before it, are set.
 	 */
-	unsigned long n = smp_load_acquire(&spte_nr_words);
+	*np = smp_load_acquire(&spte_nr_chunks);
+	return spte_dir_chunk(spte_word_dir, *np, pfn);
+}
 
-	return pfn < n ? &spte_words[pfn] : NULL;
+/* The pin word of page frame @pfn, or NULL: see spte_pfn_chunk(). */
+static __always_inline unsigned long *spte_word_pfn(unsigned long pfn)
+{
+	unsigned long n, *chunk = spte_pfn_chunk(pfn, &n);
+
+	return chunk ? spte_chunk_word(chunk, pfn) : NULL;
 }
 
 static __always_inline unsigned long *spte_word(struct folio *folio)
@@ -1313,95 +1360,153 @@ static void spte_settle(struct shadow_pte_table *t, unsigned int lo,
  */
 static void spte_detach_scan(struct ptdesc *pt)
 {
-	unsigned long want = page_to_pfn(ptdesc_page(pt)), flags, i, n, v;
+	unsigned long want = page_to_pfn(ptdesc_page(pt)), flags, c, i, n, v;
 	struct shadow_pte_record *p, *gone;
-	unsigned long *words;
+	unsigned long **dir, *words;
 	struct spw_ref r;
 
 	count_vm_event(SHADOW_PTE_DETACH_SCAN);
-	/* Pairs with the release in spte_hash_alloc(): the words are set. */
-	n = smp_load_acquire(&spte_nr_words);
-	words = spte_words;
+	/* Pairs with the release in spte_hash_alloc(): the directory is set. */
+	n = smp_load_acquire(&spte_nr_chunks);
+	dir = spte_word_dir;
 	/* nrec, read by the caller, before the words. */
 	smp_rmb();
-	for (i = 0; i < n; i++) {
+	for (c = 0; c < n; c++) {
 		/*
-		 * Unlocked: an unlocked word not attached to @pt cannot be
-		 * attached to it any more (a walker that attaches now sees
-		 * the table pointer cleared and backs out). A locked one may
-		 * be a walker between raising nrec and storing the word:
-		 * wait for it.
+		 * A chunk allocated after this read holds no word attached
+		 * to @pt: only the slow path allocates chunks, and it cannot
+		 * attach to a table that is being released.
 		 */
-		v = READ_ONCE(words[i]);
-		if (!(v & (SPW_LOCK | SPW_EXT)) && v >> SPW_PFN_SHIFT != want)
-			continue;
-		local_irq_save(flags);
-		p = spw_get(&r, &words[i]);
-		if (p && p->pt == pt) {
-			spte_rec_detach(p);
-			count_vm_event(SHADOW_PTE_PIN_DETACH);
+		words = READ_ONCE(dir[c]);
+		for (i = 0; words && i < SPW_CHUNK; i++) {
+			/*
+			 * Unlocked: an unlocked word not attached to @pt
+			 * cannot be attached to it any more (a walker that
+			 * attaches now sees the table pointer cleared and
+			 * backs out). A locked one may be a walker between
+			 * raising nrec and storing the word: wait for it.
+			 */
+			v = READ_ONCE(words[i]);
+			if (!(v & (SPW_LOCK | SPW_EXT)) &&
+			    v >> SPW_PFN_SHIFT != want)
+				continue;
+			local_irq_save(flags);
+			p = spw_get(&r, &words[i]);
+			if (p && p->pt == pt) {
+				spte_rec_detach(p);
+				count_vm_event(SHADOW_PTE_PIN_DETACH);
+			}
+			gone = spw_put(&r, NULL);
+			spte_rec_put(gone);
+			local_irq_restore(flags);
 		}
-		gone = spw_put(&r, NULL);
-		spte_rec_put(gone);
-		local_irq_restore(flags);
 	}
 }
 
 /*
- * Allocate the record hash, sized to RAM, and the pin words, one per page
- * frame up to max_pfn; once (may sleep). Not max_possible_pfn: a guest
- * that may hot-add a terabyte would pay 2 GiB at its first pin. So memory
- * hot-added above max_pfn later has no words, and counted pins of its
- * pages fail with -ENOMEM (see shadow_pte_gup_pin()); words allocated per
- * memory section would lift that at one more load per look-up.
+ * Allocate the record hash, sized to RAM, and the directory of pin word
+ * chunks, one entry per SPW_CHUNK page frames up to max_possible_pfn
+ * (max_pfn where that is larger); once (may sleep). The directory costs
+ * 8 bytes per 2 MiB of page frames (4 KiB pages), so hot-pluggable memory
+ * is covered too; a page frame above it (memory hot-added beyond what the
+ * firmware announced) has no word, and counted pins of its pages fail
+ * with -ENOMEM (see shadow_pte_gup_pin()).
  */
 static int spte_hash_alloc(void)
 {
-	unsigned long n, nw = max_pfn;
+	unsigned long n, nc, npfn = max(max_pfn, max_possible_pfn);
 	struct shadow_pte_bucket *h;
-	unsigned long *words;
+	unsigned long **dir;
 	int ret = 0;
 
 	mutex_lock(&spte_hash_mutex);
-	if (spte_nr_words)
+	if (spte_nr_chunks)
 		goto out;
 	/* A PTE table's PFN must fit in a word (x86_64: 52 - 12 bits). */
-	if (WARN_ON_ONCE(!nw || (nw - 1) >> SPW_PFN_BITS)) {
+	if (WARN_ON_ONCE(!npfn || (npfn - 1) >> SPW_PFN_BITS)) {
 		ret = -ENOMEM;
 		goto out;
 	}
+	nc = DIV_ROUND_UP(npfn, SPW_CHUNK);
 	n = roundup_pow_of_two(max(totalram_pages() / SPTE_PAGES_PER_BUCKET, 1UL));
 	n = clamp(n, SPTE_MIN_BUCKETS, SPTE_MAX_BUCKETS);
 	h = kvcalloc(n, sizeof(*h), GFP_KERNEL);
-	words = kvcalloc(nw, sizeof(*words), GFP_KERNEL);
-	if (!h || !words) {
+	dir = kvcalloc(nc, sizeof(*dir), GFP_KERNEL);
+	if (!h || !dir) {
 		kvfree(h);
-		kvfree(words);
+		kvfree(dir);
 		ret = -ENOMEM;
 		goto out;
 	}
 	spte_hash_bits = ilog2(n);
-	spte_words = words;
-	pr_info("pin record hash: %lu buckets, %lu bytes; pin words: %lu, %lu bytes\n",
-		n, n * sizeof(*h), nw, nw * sizeof(*words));
+	spte_word_dir = dir;
+	pr_info("pin record hash: %lu buckets, %lu bytes; pin word chunks: %lu of %lu words, directory %lu bytes\n",
+		n, n * sizeof(*h), nc, SPW_CHUNK, nc * sizeof(*dir));
 	/*
 	 * The size before the pointer (see spte_bucket()), the hash before
-	 * the words' number (see spte_word()): a pin counted in a word is
+	 * the chunks' number (see spte_word()): a pin counted in a word is
 	 * seen by every unpin, which tests the hash pointer first.
 	 */
 	smp_store_release(&shadow_pte_records, h);
-	/* Pairs with the acquire in spte_word(): the words are zeroed. */
-	smp_store_release(&spte_nr_words, nw);
+	/* Pairs with the acquire in spte_word(): the directory is zeroed. */
+	smp_store_release(&spte_nr_chunks, nc);
 out:
 	mutex_unlock(&spte_hash_mutex);
 	return ret;
 }
 
+/* Keep a zeroed chunk for the next pin that needs one (may sleep). */
+static int spte_spare_fill(void)
+{
+	unsigned long chunk;
+
+	if (READ_ONCE(spte_spare_chunk))
+		return 0;
+	if (spte_should_fail(&spte_fail_record))
+		return -ENOMEM;
+	chunk = get_zeroed_page(GFP_KERNEL);
+	if (!chunk)
+		return -ENOMEM;
+	if (cmpxchg(&spte_spare_chunk, NULL, (unsigned long *)chunk))
+		free_page(chunk);
+	return 0;
+}
+
+/*
+ * Allocate the chunk of page frame @pfn, which the directory covers (GUP
+ * slow path: PTL held, no sleeping): the spare that
+ * shadow_pte_prealloc_fill() keeps, else a GFP_NOWAIT page. Returns the
+ * chunk, or NULL if none could be had: the caller returns -EAGAIN to
+ * preallocate.
+ */
+static noinline unsigned long *spte_chunk_alloc(unsigned long pfn)
+{
+	unsigned long **slot = &spte_word_dir[pfn >> SPW_CHUNK_SHIFT];
+	unsigned long *chunk, *old;
+
+	chunk = xchg(&spte_spare_chunk, NULL);
+	if (!chunk && !spte_should_fail(&spte_fail_record))
+		chunk = (unsigned long *)get_zeroed_page(GFP_NOWAIT | __GFP_NOWARN);
+	if (!chunk)
+		return NULL;
+	/* Pairs with READ_ONCE() in spte_dir_chunk(): the chunk is zeroed. */
+	old = cmpxchg_release(slot, NULL, chunk);
+	if (!old) {
+		atomic_long_inc(&spte_chunks_used);
+		return chunk;
+	}
+	/* Another pin installed one first: keep ours as the spare. */
+	if (cmpxchg(&spte_spare_chunk, NULL, chunk))
+		free_page((unsigned long)chunk);
+	return old;
+}
+
 /**
  * shadow_pte_prealloc_fill - allocate what a pin or a PTE move may need
  * @pa: the preallocation; members already set are kept
- * @pin: also the record hash and pin words, the first time, and a record
- *       for a pin that overflows its page's word
+ * @pin: also the record hash and the pin words' directory, the first
+ *       time, a zeroed page of pin words for a pin whose page frame has
+ *       none yet, and a record for a pin that overflows its page's word
  *
  * Called without the PTL (GFP_KERNEL). Return: 0 or -ENOMEM.
  */
@@ -1413,7 +1518,9 @@ int shadow_pte_prealloc_fill(struct shadow_pte_prealloc *pa, bool pin)
 		return -ENOMEM;
 	if (!pin)
 		return 0;
-	if (unlikely(!READ_ONCE(spte_nr_words)) && spte_hash_alloc())
+	if (unlikely(!READ_ONCE(spte_nr_chunks)) && spte_hash_alloc())
+		return -ENOMEM;
+	if (spte_spare_fill())
 		return -ENOMEM;
 	if (!pa->pin)
 		pa->pin = spte_rec_alloc(GFP_KERNEL);
@@ -1494,7 +1601,8 @@ int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
 		       struct shadow_pte_prealloc *pa)
 {
 	struct shadow_pte_table *t = shadow_pte_attach(pt, &pa->table);
-	unsigned long *w = spte_word(folio);
+	unsigned long pfn = folio_pfn(folio), n;
+	unsigned long *chunk = spte_pfn_chunk(pfn, &n), *w;
 	unsigned long v, nv, flags, slot;
 	unsigned long one = write ? SPW_RW_ONE : SPW_RO_ONE;
 	unsigned long mask = write ? SPW_RW_MASK : SPW_RO_MASK;
@@ -1502,13 +1610,20 @@ int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
 
 	if (!t)
 		return -EAGAIN;
-	if (!w) {
-		if (!READ_ONCE(spte_nr_words))
+	if (unlikely(!chunk)) {
+		if (!n)
 			return -EAGAIN;
-		WARN_ONCE(1, "shadow_pte: PFN %#lx is above the pin words (hot-added memory?): pin refused\n",
-			  folio_pfn(folio));
-		return -ENOMEM;
+		if (pfn >> SPW_CHUNK_SHIFT >= n) {
+			WARN_ONCE(1, "shadow_pte: PFN %#lx is above the pin words (hot-added memory?): pin refused\n",
+				  pfn);
+			return -ENOMEM;
+		}
+		/* The first counted pin in this chunk of page frames. */
+		chunk = spte_chunk_alloc(pfn);
+		if (!chunk)
+			return -EAGAIN;
 	}
+	w = spte_chunk_word(chunk, pfn);
 	slot = spw_slot(pt, idx);
 	local_irq_save(flags);
 	v = spw_lock(w);
@@ -1559,14 +1674,17 @@ static __always_inline int spte_gup_fast_pin(pte_t *ptep, pte_t pte, pmd_t *pmdp
 	struct ptdesc *pt = shadow_pte_ptdesc(ptep);
 	struct shadow_pte_table *t = ptdesc_shadow(pt);
 	unsigned int idx = shadow_pte_slot(ptep), units;
-	unsigned long *w = spte_word(folio);
+	unsigned long pfn = folio_pfn(folio), n;
+	unsigned long *chunk = spte_pfn_chunk(pfn, &n), *w;
 	unsigned long v, nv, one = write ? SPW_RW_ONE : SPW_RO_ONE;
 	unsigned long mask = write ? SPW_RW_MASK : SPW_RO_MASK;
 	unsigned long lim = write ? SPW_RW_LIM : SPW_RO_LIM;
 
 	lockdep_assert_irqs_disabled();
-	if (!t || !w)
+	/* No chunk yet: the slow path allocates it. */
+	if (!t || !chunk)
 		goto fallback;
+	w = spte_chunk_word(chunk, pfn);
 	v = spw_lock(w);
 	if (!v) {
 		/* The folio's first counted pin: nrec before the count. */
@@ -1783,13 +1901,13 @@ void __shadow_pte_unpin_folio(struct folio *folio, int refs)
  */
 void __shadow_pte_unpin_pages(struct page * const *pages, unsigned long npages)
 {
-	/* Pairs with the release in spte_hash_alloc(): the words are set. */
-	unsigned long nw = smp_load_acquire(&spte_nr_words);
-	unsigned long *words = spte_words;
-	unsigned long flags, i = 0, end, pfn;
+	/* Pairs with the release in spte_hash_alloc(): the directory is set. */
+	unsigned long nc = smp_load_acquire(&spte_nr_chunks);
+	unsigned long **dir = spte_word_dir;
+	unsigned long flags, i = 0, end, pfn, *chunk, *w;
 	long n = 0;
 
-	if (!nw)
+	if (!nc)
 		return;
 	while (i < npages) {
 		end = min(npages, i + SPTE_UNPIN_BATCH);
@@ -1798,9 +1916,13 @@ void __shadow_pte_unpin_pages(struct page * const *pages, unsigned long npages)
 			if (!pages[i])
 				continue;
 			pfn = page_to_pfn(pages[i]);
+			chunk = spte_dir_chunk(dir, nc, pfn);
+			if (!chunk)
+				continue;
+			w = spte_chunk_word(chunk, pfn);
 			/* Unlocked, as in __shadow_pte_unpin_folio(). */
-			if (pfn < nw && (READ_ONCE(words[pfn]) & ~SPW_LOCK))
-				n += spte_unpin_word(pages[i], &words[pfn], 1);
+			if (READ_ONCE(*w) & ~SPW_LOCK)
+				n += spte_unpin_word(pages[i], w, 1);
 		}
 		local_irq_restore(flags);
 	}
@@ -2332,13 +2454,15 @@ unsigned long shadow_pte_word_overflows(void)
 }
 
 /**
- * shadow_pte_pin_word_bytes - size of the pin words
+ * shadow_pte_pin_word_bytes - memory of the pin words
  *
- * Return: 0 until the first pin was counted.
+ * Return: the chunks' directory and the chunks allocated, in bytes; 0
+ * until the first pin was counted.
  */
 unsigned long shadow_pte_pin_word_bytes(void)
 {
-	return READ_ONCE(spte_nr_words) * sizeof(*spte_words);
+	return READ_ONCE(spte_nr_chunks) * sizeof(*spte_word_dir) +
+	       atomic_long_read(&spte_chunks_used) * PAGE_SIZE;
 }
 
 /**
@@ -2464,8 +2588,9 @@ out:
  *               in use and large folios' records)
  *   record_hash_bytes  read: size of the pin record hash (0 before the
  *               first counted pin)
- *   pin_word_bytes  read: size of the pin words (0 before the first
- *               counted pin)
+ *   pin_word_bytes  read: memory of the pin words: their directory and
+ *               the pages of words allocated (0 before the first counted
+ *               pin)
  *   record_objects  read: pin records in use (pin words whose counts
  *               outgrew them, large folios)
  *   word_overflows  read: how often a pin word's pins moved into a record
