@@ -220,8 +220,11 @@ def goals(summary, med):
     wrd = med('mem_dense.pin_word_bytes', 'shadow')
     if pinned and rec is not None:
         per = rec / pinned
-        once = [f'{name} {fmt(v)} B once ({v / pinned:.1f} B per page at {int(pinned)} pinned)'
-                for name, v in (('pin words', wrd), ('record hash', hsh)) if v]
+        # Pin words: pages allocated on demand by the boot's pins so far
+        # (series patch 28; one flat array from the first pin before it).
+        once = [f'{name} {fmt(v)} B {when} ({v / pinned:.1f} B per page at {int(pinned)} pinned)'
+                for name, v, when in (('pin words', wrd, 'in use'), ('record hash', hsh, 'once'))
+                if v]
         goal('memory per pinned page (records)',
              f'{per:.1f} B' + ''.join(' + ' + x for x in once),
              '<= 16 B', per <= 16, 'mem_dense: pin_record_bytes / pinned')

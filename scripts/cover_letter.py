@@ -36,8 +36,9 @@ pin word, found by its PFN, that names the slot (PTE table and index)
 holding its pins and counts them, with a bit spinlock in bit 0; a page
 pinned more than 63 times R/O or 127 times R/W moves its pins into a
 32-byte record the word points to. Nothing is allocated per pinned
-order-0 page: the words (8 bytes per page frame) and the records' hash
-are allocated once, at the first counted pin. Zap, mremap and table
+order-0 page: the words come in 4 KiB pages, one per 2 MiB of page
+frames, that the first counted pin there allocates; a directory of them
+and the records' hash come with the first counted pin. Zap, mremap and table
 freeing detach or retarget the words under the PTE lock, and GUP-fast
 counts inside its recheck. Fork then copies exactly the pages whose entry
 says pinned.
@@ -66,7 +67,8 @@ table; 22 keeps freed records on per-CPU lists; 23 adds the debugfs
 files and fault injection; 24-27 bring the pin cost down (mremap calls
 out only for set entries, order-0 pins move from records into the pin
 words, mremap moves a batch's entries once, unpin_user_pages() uncounts
-its array in one pass); 28-29 add the KUnit suite and the selftests."""
+its array in one pass); 28 allocates the pin words in pages on demand;
+29-30 add the KUnit suite and the selftests."""
 
 LIMITS = """\
 Known limits:
@@ -77,9 +79,9 @@ Known limits:
 - Pins and unpins cost more than mainline (see the cost table: unpin
   about 1.7x and mremap of a fully pinned range about 5x per page), and
   fork of a process that has pinned pays a look-up per exclusive PTE.
-- The pin words take 8 bytes per page frame up to max_pfn from the first
-  counted pin and are never freed; memory hot-added above max_pfn later
-  has none, and a pin that would be counted there fails with -ENOMEM.
+- A page of pin words, once allocated for 2 MiB of page frames, is kept
+  until reboot; memory hot-added above max_possible_pfn has no words,
+  and a pin that would be counted there fails with -ENOMEM.
 - Every patch builds with every shadow-PTE option on and boots with
   mainline's GUP and COW selftests; the shadow-PTE tests (KUnit,
   selftests, the race stress) run on the whole series only.
