@@ -1375,7 +1375,11 @@ static void spte_detach_scan(struct ptdesc *pt)
 		/*
 		 * A chunk allocated after this read holds no word attached
 		 * to @pt: only the slow path allocates chunks, and it cannot
-		 * attach to a table that is being released.
+		 * attach to a table that is being released. A GUP-fast
+		 * walker that attached a word of a chunk it read was then
+		 * seen to raise nrec, so this read sees the chunk too: the
+		 * architectures SHADOW_PTE builds on are multi-copy atomic
+		 * (an acquire orders the walker's nrec after its read).
 		 */
 		words = READ_ONCE(dir[c]);
 		for (i = 0; words && i < SPW_CHUNK; i++) {
