@@ -38,10 +38,10 @@ pinned more than 63 times R/O or 127 times R/W moves its pins into a
 32-byte record the word points to. Nothing is allocated per pinned
 order-0 page: the words come in 4 KiB pages, one per 2 MiB of page
 frames, that the first counted pin there allocates; a directory of them
-and the records' hash come with the first counted pin. Zap, mremap and table
-freeing detach or retarget the words under the PTE lock, and GUP-fast
-counts inside its recheck. Fork then copies exactly the pages whose entry
-says pinned.
+and the records' hash come with the first counted pin. Zap, mremap and
+table freeing detach or retarget the words under the PTE lock, and
+GUP-fast counts inside its recheck. Fork then copies exactly the pages
+whose entry says pinned.
 
 Pins of large anonymous folios are recorded per subpage when GUP returns
 them (one record per folio: a count per subpage and their sum); unpins
