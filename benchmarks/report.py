@@ -222,11 +222,11 @@ def goals(summary, med):
         per = rec / pinned
         # Pin words: pages allocated on demand by the boot's pins so far
         # (series patch 28; one flat array from the first pin before it).
-        once = [f'{name} {fmt(v)} B {when} ({v / pinned:.1f} B per page at {int(pinned)} pinned)'
+        extra = [f'{name} {fmt(v)} B {when} ({v / pinned:.1f} B per page at {int(pinned)} pinned)'
                 for name, v, when in (('pin words', wrd, 'in use'), ('record hash', hsh, 'once'))
                 if v]
         goal('memory per pinned page (records)',
-             f'{per:.1f} B' + ''.join(' + ' + x for x in once),
+             f'{per:.1f} B' + ''.join(' + ' + x for x in extra),
              '<= 16 B', per <= 16, 'mem_dense: pin_record_bytes / pinned')
     for m, lim in (('mremap_sparse.ns_mremap', 1.5), ('mremap_dense.ns_mremap', 1.5),
                    ('munmap_dense.ns_munmap', 1.15)):
@@ -607,9 +607,9 @@ def main():
                 'vmstat nr_shadow_pte_tables x the shadow_pte_table slab object size; pin '
                 'records = records in use (debugfs shadow_pte/record_objects; on older '
                 'series, live records from the vmstat pin/unpin counters) x the '
-                'shadow_pte_record object size (plus, not in the table, the pin words and '
-                'the record hash: allocated once at the first counted pin, see "Pin cost '
-                'goals"); page '
+                'shadow_pte_record object size (plus, not in the table, the pin words, in '
+                'pages allocated on demand since series patch 28, and the record hash, '
+                'allocated once at the first counted pin: see "Pin cost goals"); page '
                 'tables = /proc/meminfo PageTables; '
                 'SUnreclaim = all unreclaimable slab (noisy); RSS = the process\'s VmRSS. '
                 'The baseline has no shadow counters: 0 there.', '',
