@@ -990,6 +990,31 @@ static void spte_pin_words_come_in_chunks(struct kunit *test)
 }
 
 /*
+ * Order-0 pins are counted in words, which outgrow into records that the
+ * word points at: they never need the record hash, which only a large
+ * folio's recorded pin allocates (and then the words' directory first, so
+ * that the unpin hooks look for its records).
+ */
+static void spte_order0_pins_need_no_hash(struct kunit *test)
+{
+	unsigned long addr;
+	struct page *page;
+
+	if (shadow_pte_record_hash_bytes())
+		kunit_skip(test, "a large folio's pin was recorded earlier in this boot");
+	addr = spte_map(test);
+	spte_touch(test, addr);
+	page = spte_gup_pin(test, addr, 0, 1);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_TRUE(test, shadow_pte_counting());
+	KUNIT_EXPECT_GT(test, shadow_pte_pin_word_bytes(), 0UL);
+	KUNIT_EXPECT_EQ(test, shadow_pte_record_hash_bytes(), 0UL);
+	unpin_user_page(page);
+	KUNIT_EXPECT_EQ(test, shadow_pte_record_hash_bytes(), 0UL);
+	spte_done(test, addr);
+}
+
+/*
  * A page's pins stay in its pin word while they fit (63 R/O and 127 R/W;
  * two of each with CONFIG_DEBUG_SHADOW_PTE); the pin beyond moves them
  * into a record, with the same slot and counts, and the unpin that brings
@@ -1524,6 +1549,8 @@ static void spte_large_folio_records_per_subpage(struct kunit *test)
 	atomic_add(3, &folio->_pincount);
 	__shadow_pte_gup_done(pages, 3, true);
 	KUNIT_EXPECT_EQ(test, shadow_pte_nr_records(), records + 1);
+	KUNIT_EXPECT_GT(test, shadow_pte_record_hash_bytes(), 0UL);
+	KUNIT_EXPECT_TRUE(test, shadow_pte_counting());
 	KUNIT_EXPECT_EQ(test, __shadow_pte_fork_unpinned(folio, p, 16), 3);
 	KUNIT_EXPECT_EQ(test, __shadow_pte_fork_unpinned(folio, p + 3, 13), 0);
 	KUNIT_EXPECT_EQ(test, __shadow_pte_fork_unpinned(folio, p + 4, 12), 5);
@@ -1587,6 +1614,7 @@ static struct kunit_case shadow_pte_table_cases[] = {
 	KUNIT_CASE(spte_freed_records_are_cached),
 	KUNIT_CASE(spte_pin_word_overflows_into_record),
 	KUNIT_CASE(spte_pin_words_come_in_chunks),
+	KUNIT_CASE(spte_order0_pins_need_no_hash),
 	KUNIT_CASE(spte_released_table_detaches_word),
 	KUNIT_CASE(spte_move_range_moves_pinned_entries),
 	KUNIT_CASE(spte_unpin_array_takes_every_pin),

@@ -128,12 +128,12 @@ struct shadow_pte_bucket {
 };
 
 /*
- * NULL until the first pin is counted; read-mostly, written once. The
- * unpin hooks test it inline: one load of a line nobody writes. (A static
- * key would save that load, but enabling it at the first pin would take
- * cpu_hotplug_lock under mmap_lock, from the GUP slow path.)
+ * The hash of large folios' records: NULL until the first pin of a large
+ * anonymous folio is recorded (spte_hash_alloc()); read-mostly, written
+ * once. Order-0 pins never use it: a word that outgrows its counts points
+ * at its record directly.
  */
-struct shadow_pte_bucket *shadow_pte_records __read_mostly;
+static struct shadow_pte_bucket *spte_records __read_mostly;
 static unsigned int spte_hash_bits __read_mostly;
 static DEFINE_MUTEX(spte_hash_mutex);
 
@@ -626,7 +626,7 @@ int __shadow_pte_fork_prepare(struct mm_struct *dst_mm, pmd_t *dst_pmd,
 static __always_inline struct shadow_pte_bucket *spte_bucket(const struct folio *folio)
 {
 	/* Pairs with the release in spte_hash_alloc(): the size is set. */
-	struct shadow_pte_bucket *h = smp_load_acquire(&shadow_pte_records);
+	struct shadow_pte_bucket *h = smp_load_acquire(&spte_records);
 
 	return h ? &h[hash_ptr(folio, spte_hash_bits)] : NULL;
 }
@@ -1077,9 +1077,16 @@ static_assert(__alignof__(struct shadow_pte_record) >= 4);
 #define SPW_CHUNK_SHIFT		(PAGE_SHIFT - 3)
 #define SPW_CHUNK		BIT(SPW_CHUNK_SHIFT)
 
-/* The chunks' directory, spte_nr_chunks entries; NULL: no chunk yet. */
+/*
+ * The chunks' directory, shadow_pte_word_chunks entries; NULL: no chunk
+ * yet. The number is 0 until the first pin is counted (spte_words_alloc());
+ * read-mostly, written once. The unpin hooks test it inline: one load of
+ * a line nobody writes. (A static key would save that load, but enabling
+ * it at the first pin would take cpu_hotplug_lock under mmap_lock, from
+ * the GUP slow path.)
+ */
 static unsigned long **spte_word_dir __read_mostly;
-static unsigned long spte_nr_chunks __read_mostly;
+unsigned long shadow_pte_word_chunks __read_mostly;
 /* Chunks allocated, and a zeroed one for the next pin that lacks one. */
 static atomic_long_t spte_chunks_used = ATOMIC_LONG_INIT(0);
 static unsigned long *spte_spare_chunk;
@@ -1094,7 +1101,7 @@ static struct lockdep_map spte_word_map =
 /*
  * The chunk of pin words of page frame @pfn in the directory @dir of @n
  * chunks, or NULL if it is not allocated (all its words are 0) or the
- * directory does not cover @pfn (see spte_hash_alloc()). The word is
+ * directory does not cover @pfn (see spte_words_alloc()). The word is
  * spte_chunk_word(chunk, @pfn). A page frame that holds no order-0
  * anonymous folio has a word of 0.
  */
@@ -1127,11 +1134,8 @@ static __always_inline unsigned long *spte_chunk_word(unsigned long *chunk,
 static __always_inline unsigned long *spte_pfn_chunk(unsigned long pfn,
 						     unsigned long *np)
 {
-	/*
-	 * Pairs with the release in spte_hash_alloc(): the directory, and
-	 * the record hash before it, are set.
-	 */
-	*np = smp_load_acquire(&spte_nr_chunks);
+	/* Pairs with the release in spte_words_alloc(): the directory is set. */
+	*np = smp_load_acquire(&shadow_pte_word_chunks);
 	return spte_dir_chunk(spte_word_dir, *np, pfn);
 }
 
@@ -1366,8 +1370,8 @@ static void spte_detach_scan(struct ptdesc *pt)
 	struct spw_ref r;
 
 	count_vm_event(SHADOW_PTE_DETACH_SCAN);
-	/* Pairs with the release in spte_hash_alloc(): the directory is set. */
-	n = smp_load_acquire(&spte_nr_chunks);
+	/* Pairs with the release in spte_words_alloc(): the directory is set. */
+	n = smp_load_acquire(&shadow_pte_word_chunks);
 	dir = spte_word_dir;
 	/* nrec, read by the caller, before the words. */
 	smp_rmb();
@@ -1408,23 +1412,23 @@ static void spte_detach_scan(struct ptdesc *pt)
 }
 
 /*
- * Allocate the record hash, sized to RAM, and the directory of pin word
- * chunks, one entry per SPW_CHUNK page frames up to max_possible_pfn
- * (max_pfn where that is larger); once (may sleep). The directory costs
- * 8 bytes per 2 MiB of page frames (4 KiB pages), so hot-pluggable memory
- * is covered too; a page frame above it (memory hot-added beyond what the
- * firmware announced) has no word, and counted pins of its pages fail
- * with -ENOMEM (see shadow_pte_gup_pin()).
+ * Allocate the directory of pin word chunks, one entry per SPW_CHUNK page
+ * frames up to max_possible_pfn (max_pfn where that is larger), at the
+ * first counted pin; once (may sleep). It costs 8 bytes per 2 MiB of page
+ * frames (4 KiB pages), so hot-pluggable memory is covered too; a page
+ * frame above it (memory hot-added beyond what the firmware announced)
+ * has no word, and counted pins of its pages fail with -ENOMEM (see
+ * shadow_pte_gup_pin()). Publishing its size is what tells the unpin
+ * hooks that pins may be counted.
  */
-static int spte_hash_alloc(void)
+static int spte_words_alloc(void)
 {
-	unsigned long n, nc, npfn = max(max_pfn, max_possible_pfn);
-	struct shadow_pte_bucket *h;
+	unsigned long nc, npfn = max(max_pfn, max_possible_pfn);
 	unsigned long **dir;
 	int ret = 0;
 
 	mutex_lock(&spte_hash_mutex);
-	if (spte_nr_chunks)
+	if (shadow_pte_word_chunks)
 		goto out;
 	/* A PTE table's PFN must fit in a word (x86_64: 52 - 12 bits). */
 	if (WARN_ON_ONCE(!npfn || (npfn - 1) >> SPW_PFN_BITS)) {
@@ -1432,28 +1436,50 @@ static int spte_hash_alloc(void)
 		goto out;
 	}
 	nc = DIV_ROUND_UP(npfn, SPW_CHUNK);
+	dir = kvcalloc(nc, sizeof(*dir), GFP_KERNEL);
+	if (!dir) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	spte_word_dir = dir;
+	pr_info("pin word chunks: %lu of %lu words, directory %lu bytes\n",
+		nc, SPW_CHUNK, nc * sizeof(*dir));
+	/* Pairs with the acquire in spte_pfn_chunk(): the directory is zeroed. */
+	smp_store_release(&shadow_pte_word_chunks, nc);
+out:
+	mutex_unlock(&spte_hash_mutex);
+	return ret;
+}
+
+/*
+ * Allocate the hash of large folios' records, sized to RAM, at the first
+ * pin of a large anonymous folio to be recorded; once (may sleep). The
+ * pin words' directory comes first: its size is what the unpin hooks test
+ * before they look for a record here.
+ */
+static int spte_hash_alloc(void)
+{
+	struct shadow_pte_bucket *h;
+	unsigned long n;
+	int ret;
+
+	ret = spte_words_alloc();
+	if (ret)
+		return ret;
+	mutex_lock(&spte_hash_mutex);
+	if (spte_records)
+		goto out;
 	n = roundup_pow_of_two(max(totalram_pages() / SPTE_PAGES_PER_BUCKET, 1UL));
 	n = clamp(n, SPTE_MIN_BUCKETS, SPTE_MAX_BUCKETS);
 	h = kvcalloc(n, sizeof(*h), GFP_KERNEL);
-	dir = kvcalloc(nc, sizeof(*dir), GFP_KERNEL);
-	if (!h || !dir) {
-		kvfree(h);
-		kvfree(dir);
+	if (!h) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	spte_hash_bits = ilog2(n);
-	spte_word_dir = dir;
-	pr_info("pin record hash: %lu buckets, %lu bytes; pin word chunks: %lu of %lu words, directory %lu bytes\n",
-		n, n * sizeof(*h), nc, SPW_CHUNK, nc * sizeof(*dir));
-	/*
-	 * The size before the pointer (see spte_bucket()), the hash before
-	 * the chunks' number (see spte_word()): a pin counted in a word is
-	 * seen by every unpin, which tests the hash pointer first.
-	 */
-	smp_store_release(&shadow_pte_records, h);
-	/* Pairs with the acquire in spte_word(): the directory is zeroed. */
-	smp_store_release(&spte_nr_chunks, nc);
+	pr_info("pin record hash: %lu buckets, %lu bytes\n", n, n * sizeof(*h));
+	/* The size before the pointer: see spte_bucket(). */
+	smp_store_release(&spte_records, h);
 out:
 	mutex_unlock(&spte_hash_mutex);
 	return ret;
@@ -1508,9 +1534,9 @@ static noinline unsigned long *spte_chunk_alloc(unsigned long pfn)
 /**
  * shadow_pte_prealloc_fill - allocate what a pin or a PTE move may need
  * @pa: the preallocation; members already set are kept
- * @pin: also the record hash and the pin words' directory, the first
- *       time, a zeroed page of pin words for a pin whose page frame has
- *       none yet, and a record for a pin that overflows its page's word
+ * @pin: also the pin words' directory, the first time, a zeroed page of
+ *       pin words for a pin whose page frame has none yet, and a record
+ *       for a pin that overflows its page's word
  *
  * Called without the PTL (GFP_KERNEL). Return: 0 or -ENOMEM.
  */
@@ -1522,7 +1548,7 @@ int shadow_pte_prealloc_fill(struct shadow_pte_prealloc *pa, bool pin)
 		return -ENOMEM;
 	if (!pin)
 		return 0;
-	if (unlikely(!READ_ONCE(spte_nr_chunks)) && spte_hash_alloc())
+	if (unlikely(!READ_ONCE(shadow_pte_word_chunks)) && spte_words_alloc())
 		return -ENOMEM;
 	if (spte_spare_fill())
 		return -ENOMEM;
@@ -1905,8 +1931,8 @@ void __shadow_pte_unpin_folio(struct folio *folio, int refs)
  */
 void __shadow_pte_unpin_pages(struct page * const *pages, unsigned long npages)
 {
-	/* Pairs with the release in spte_hash_alloc(): the directory is set. */
-	unsigned long nc = smp_load_acquire(&spte_nr_chunks);
+	/* Pairs with the release in spte_words_alloc(): the directory is set. */
+	unsigned long nc = smp_load_acquire(&shadow_pte_word_chunks);
 	unsigned long **dir = spte_word_dir;
 	unsigned long flags, i = 0, end, pfn, *chunk, *w;
 	long n = 0;
@@ -2013,7 +2039,7 @@ static void spte_large_record(struct folio *folio, struct page **pages, long n,
 	u32 *sub = NULL;
 	long i, done = 0;
 
-	if (unlikely(!READ_ONCE(shadow_pte_records)) &&
+	if (unlikely(!READ_ONCE(spte_records)) &&
 	    (!can_sleep || spte_hash_alloc()))
 		goto out;
 	b = spte_bucket(folio);
@@ -2465,7 +2491,7 @@ unsigned long shadow_pte_word_overflows(void)
  */
 unsigned long shadow_pte_pin_word_bytes(void)
 {
-	return READ_ONCE(spte_nr_chunks) * sizeof(*spte_word_dir) +
+	return READ_ONCE(shadow_pte_word_chunks) * sizeof(*spte_word_dir) +
 	       atomic_long_read(&spte_chunks_used) * PAGE_SIZE;
 }
 
@@ -2493,12 +2519,12 @@ long shadow_pte_nr_record_objects(void)
 /**
  * shadow_pte_record_hash_bytes - size of the pin record hash
  *
- * Return: 0 until the first pin was counted.
+ * Return: 0 until the first pin of a large folio was recorded.
  */
 unsigned long shadow_pte_record_hash_bytes(void)
 {
 	/* Pairs with the release in spte_hash_alloc(): the size is set. */
-	return smp_load_acquire(&shadow_pte_records) ?
+	return smp_load_acquire(&spte_records) ?
 		sizeof(struct shadow_pte_bucket) << spte_hash_bits : 0;
 }
 

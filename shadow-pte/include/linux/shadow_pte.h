@@ -125,7 +125,6 @@ void __shadow_pte_table_deposit(struct ptdesc *pt);
 
 /* Pins counted per PTE: "Which pins are counted" in shadow_pte.rst. */
 struct shadow_pte_record;
-struct shadow_pte_bucket;
 
 /* What a pin may need, allocated with GFP_KERNEL before taking the PTL. */
 struct shadow_pte_prealloc {
@@ -133,8 +132,14 @@ struct shadow_pte_prealloc {
 	struct shadow_pte_record *pin;
 };
 
-/* The pin record hash: NULL until the first pin is counted. */
-extern struct shadow_pte_bucket *shadow_pte_records;
+/* The pin words' directory size: 0 until the first pin is counted. */
+extern unsigned long shadow_pte_word_chunks;
+
+/* Was any pin counted? One load of a read-mostly word (unpin hooks). */
+static __always_inline bool shadow_pte_counting(void)
+{
+	return READ_ONCE(shadow_pte_word_chunks);
+}
 
 int shadow_pte_prealloc_fill(struct shadow_pte_prealloc *pa, bool pin);
 void shadow_pte_prealloc_free(struct shadow_pte_prealloc *pa);
@@ -185,7 +190,7 @@ int shadow_pte_gup_fast_pin(pte_t *ptep, pte_t pte, pmd_t *pmdp, pmd_t pmd,
 /* A FOLL_PIN reference to @folio is being dropped: uncount it. */
 static __always_inline void shadow_pte_unpin_folio(struct folio *folio, int refs)
 {
-	if (shadow_pte_tracks(folio) && READ_ONCE(shadow_pte_records))
+	if (shadow_pte_tracks(folio) && shadow_pte_counting())
 		__shadow_pte_unpin_folio(folio, refs);
 }
 
@@ -254,7 +259,7 @@ static __always_inline void shadow_pte_unpin(struct folio *folio,
 					     struct page * const *pages,
 					     struct page *page, int refs)
 {
-	if (likely(!READ_ONCE(shadow_pte_records)))
+	if (likely(!shadow_pte_counting()))
 		return;
 	if (shadow_pte_tracks(folio))
 		__shadow_pte_unpin_folio(folio, refs);
@@ -273,7 +278,7 @@ void __shadow_pte_unpin_pages(struct page * const *pages, unsigned long npages);
 static __always_inline void shadow_pte_unpin_pages(struct page * const *pages,
 						   unsigned long npages)
 {
-	if (READ_ONCE(shadow_pte_records))
+	if (shadow_pte_counting())
 		__shadow_pte_unpin_pages(pages, npages);
 }
 
@@ -282,14 +287,14 @@ static __always_inline void shadow_pte_unpin_large(struct folio *folio,
 						   struct page * const *pages,
 						   struct page *page, int refs)
 {
-	if (shadow_pte_tracks_large(folio) && READ_ONCE(shadow_pte_records))
+	if (shadow_pte_tracks_large(folio) && shadow_pte_counting())
 		__shadow_pte_unpin_large(folio, pages, page, refs);
 }
 
 /* folio_add_pin(): one more pin on a folio that is already pinned. */
 static __always_inline void shadow_pte_add_pin(struct folio *folio)
 {
-	if (shadow_pte_tracks(folio) && READ_ONCE(shadow_pte_records))
+	if (shadow_pte_tracks(folio) && shadow_pte_counting())
 		__shadow_pte_add_pin(folio);
 }
 
