@@ -29,11 +29,15 @@
  *                        SLUB merged that cache with another one, so
  *                        /proc/slabinfo cannot show it apart)
  *   record_hash_bytes    size of the pin record hash (debugfs
- *                        shadow_pte/record_hash_bytes): allocated once, at
- *                        the first counted pin, sized to RAM; 0 where absent
- *   pin_word_bytes       size of the pin words (debugfs shadow_pte/pin_word_bytes):
- *                        one word per page frame, allocated once, at the
- *                        first counted pin; 0 where absent
+ *                        shadow_pte/record_hash_bytes), a boot total: sized
+ *                        to RAM, allocated at the first recorded pin of a
+ *                        large folio (at the first counted pin before
+ *                        series patch 29); 0 where absent
+ *   pin_word_bytes       size of the pin words (debugfs shadow_pte/pin_word_bytes),
+ *                        a boot total: their directory and the pages of
+ *                        words that pins have allocated so far (one word
+ *                        per page frame, allocated at the first counted
+ *                        pin, before series patch 28); 0 where absent
  *   shadow_bytes         shadow_table_bytes + pin_record_bytes
  *   pagetable_bytes      /proc/meminfo PageTables delta
  *   vmpte_bytes          /proc/self/status VmPTE delta (this process's page tables)
