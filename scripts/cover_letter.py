@@ -38,7 +38,8 @@ pinned more than 63 times R/O or 127 times R/W moves its pins into a
 32-byte record the word points to. Nothing is allocated per pinned
 order-0 page: the words come in 4 KiB pages, one per 2 MiB of page
 frames, that the first counted pin there allocates; a directory of them
-and the records' hash come with the first counted pin. Zap, mremap and
+comes with the first counted pin, the records' hash with the first pin
+of a large folio. Zap, mremap and
 table freeing detach or retarget the words under the PTE lock, and
 GUP-fast counts inside its recheck. Fork then copies exactly the pages
 whose entry says pinned.
@@ -67,8 +68,9 @@ table; 22 keeps freed records on per-CPU lists; 23 adds the debugfs
 files and fault injection; 24-27 bring the pin cost down (mremap calls
 out only for set entries, order-0 pins move from records into the pin
 words, mremap moves a batch's entries once, unpin_user_pages() uncounts
-its array in one pass); 28 allocates the pin words in pages on demand;
-29-30 add the KUnit suite and the selftests."""
+its array in one pass); 28 allocates the pin words in pages on demand
+and 29 the record hash only for large folios; 30-31 add the KUnit suite
+and the selftests."""
 
 LIMITS = """\
 Known limits:
@@ -77,7 +79,7 @@ Known limits:
   could not be allocated) gets the folio-wide decision until its pins
   drain. File, shmem and hugetlb folios keep the folio-wide decision.
 - Pins and unpins cost more than mainline (see the cost table: unpin
-  about 1.7x and mremap of a fully pinned range about 5x per page), and
+  about 1.8x and mremap of a fully pinned range about 5x per page), and
   fork of a process that has pinned pays a look-up per exclusive PTE.
 - A page of pin words, once allocated for 2 MiB of page frames, is kept
   until reboot; memory hot-added above max_possible_pfn has no words,

@@ -625,7 +625,7 @@ int __shadow_pte_fork_prepare(struct mm_struct *dst_mm, pmd_t *dst_pmd,
  */
 static __always_inline struct shadow_pte_bucket *spte_bucket(const struct folio *folio)
 {
-	/* Pairs with the release in spte_hash_alloc(): the size is set. */
+	/* Pairs with the release in spte_hash_alloc(): the hash size is set. */
 	struct shadow_pte_bucket *h = smp_load_acquire(&spte_records);
 
 	return h ? &h[hash_ptr(folio, spte_hash_bits)] : NULL;
@@ -2523,7 +2523,7 @@ long shadow_pte_nr_record_objects(void)
  */
 unsigned long shadow_pte_record_hash_bytes(void)
 {
-	/* Pairs with the release in spte_hash_alloc(): the size is set. */
+	/* Pairs with the release in spte_hash_alloc(): the hash size is set. */
 	return smp_load_acquire(&spte_records) ?
 		sizeof(struct shadow_pte_bucket) << spte_hash_bits : 0;
 }
