@@ -271,10 +271,11 @@ def goals(summary, med):
             'round; under icount the elapsed time counts every vCPU\'s instructions, '
             'so per-pin cost stays flat when nothing is contended.', '',
             '| goal | measured | target | met | source |', '|---|---|---|---|---|'] + rows + [
-                '', 'A goal not met is argued in docs/pin-records.md ("The goals, and what '
-                'is not met"; "Design D" for the record-less page word), with every '
-                'alternative measured; `make experiment EXP=NAME` rebuilds and reruns '
-                'those kept as diffs in docs/evidence/.']
+                '', 'A goal not met is argued in docs/pin-records.md ("Where the goals stand": '
+                'what the goal leaves per page, what is used, and the least any measured '
+                'design needed; the measurements behind it in the sections after, "Design D" '
+                'for the record-less page word); `make experiment EXP=NAME` rebuilds and '
+                'reruns those kept as diffs in docs/evidence/.']
 
 
 def is_nopin(metric):
