@@ -1403,6 +1403,39 @@ static void spte_folio_add_pin_is_counted(struct kunit *test)
 	spte_done(test, addr);
 }
 
+/*
+ * folio_add_pin() cannot fail. When the pin word is full and no record can
+ * be had for one more pin, the entry must still read pinned until the last
+ * pin is dropped: an over-count only makes fork copy.
+ */
+static void spte_folio_add_pin_without_record_stays_pinned(struct kunit *test)
+{
+	const unsigned int n = SHADOW_PTE_WORD_RW_LIMIT;
+	unsigned long addr = spte_map(test);
+	struct page *page = NULL;
+	unsigned int i;
+	u32 v;
+
+	spte_touch(test, addr);
+	for (i = 0; i < n; i++)
+		page = spte_gup_pin(test, addr, FOLL_WRITE, 1);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_EQ(test, shadow_pte_rw(spte_entry_of(test, addr)), n);
+	shadow_pte_fail_next_records(1);
+	folio_add_pin(page_folio(page));
+	shadow_pte_fail_next_records(0);
+	for (i = 0; i < n; i++) {
+		unpin_user_page(page);
+		v = spte_entry_of(test, addr);
+		KUNIT_EXPECT_TRUE_MSG(test, shadow_pte_pinned(v),
+				      "entry %#x after %u of %u unpins", v, i + 1, n + 1);
+	}
+	KUNIT_EXPECT_TRUE(test, folio_maybe_dma_pinned(page_folio(page)));
+	unpin_user_page(page);
+	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(page_folio(page)));
+	spte_done(test, addr);
+}
+
 static void spte_gup_alloc_failure_fails_pin(struct kunit *test)
 {
 	long before = shadow_pte_nr_tables();
@@ -1621,6 +1654,7 @@ static struct kunit_case shadow_pte_table_cases[] = {
 	KUNIT_CASE_SLOW(spte_saturated_entry_never_under_counts),
 	KUNIT_CASE_SLOW(spte_pin_beyond_entry_limit),
 	KUNIT_CASE(spte_folio_add_pin_is_counted),
+	KUNIT_CASE(spte_folio_add_pin_without_record_stays_pinned),
 	KUNIT_CASE(spte_gup_alloc_failure_fails_pin),
 	KUNIT_CASE(spte_zero_page_is_special),
 	KUNIT_CASE(spte_lookup_reads_the_shadow_bit),

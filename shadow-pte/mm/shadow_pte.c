@@ -39,6 +39,8 @@ static DEFINE_PER_CPU(long, spte_nr_tables);
 static atomic_long_t shadow_pte_alloc_fails = ATOMIC_LONG_INIT(0);
 /* Fault injection: the next this many allocations fail. */
 static atomic_t shadow_pte_fail_next = ATOMIC_INIT(0);
+/* The same for pin records (KUnit: a pin word that cannot grow). */
+static atomic_t spte_fail_next_recs = ATOMIC_INIT(0);
 /*
  * Fault injection through the kernel's framework: debugfs
  * shadow_pte/fail_table and shadow_pte/fail_record (probability, interval,
@@ -289,6 +291,15 @@ long shadow_pte_nr_alloc_fail(void)
 void shadow_pte_fail_next_allocs(unsigned int n)
 {
 	atomic_set(&shadow_pte_fail_next, min_t(unsigned int, n, INT_MAX));
+}
+
+/**
+ * shadow_pte_fail_next_records - fault injection: fail the next @n records
+ * @n: how many pin records spte_rec_get_nowait() refuses; 0 turns it off
+ */
+void shadow_pte_fail_next_records(unsigned int n)
+{
+	atomic_set(&spte_fail_next_recs, min_t(unsigned int, n, INT_MAX));
 }
 
 /**
@@ -828,7 +839,9 @@ static __always_inline void spte_rec_put(struct shadow_pte_record *p)
  */
 static __always_inline struct shadow_pte_record *spte_rec_get_nowait(void)
 {
-	if (spte_should_fail(&spte_fail_record))
+	if (spte_should_fail(&spte_fail_record) ||
+	    (unlikely(atomic_read(&spte_fail_next_recs)) &&
+	     atomic_add_unless(&spte_fail_next_recs, -1, 0)))
 		return NULL;
 	return spte_rec_get() ?:
 	       kmem_cache_alloc(shadow_pte_record_cache, GFP_NOWAIT | __GFP_NOWARN);
@@ -1962,25 +1975,40 @@ void __shadow_pte_unpin_pages(struct page * const *pages, unsigned long npages)
 
 /*
  * folio_add_pin(): one more pin on an already pinned folio, without a PTE
- * walk. If its pins are counted, count this one with them, so the word
+ * walk (legacy direct I/O, fs/direct-io.c, for each further segment of a
+ * page). If its pins are counted, count this one with them, so the word
  * stays equal to the folio's pins and its unpin finds it.
+ *
+ * folio_add_pin() cannot fail. If the word is full and no record can be
+ * had, this pin stays out of the word, and the unpins of the counted ones
+ * would take the entry to 0 while it is still held: saturate the entry's
+ * R/W count instead, which reads pinned until a zap or mremap of the PTE
+ * finds no record attached to its table (spte_settle()). Fork copies the
+ * page until then; nothing is under-counted. A detached word has no entry
+ * to keep: its page is mapped nowhere it could be counted again.
  */
 void __shadow_pte_add_pin(struct folio *folio)
 {
 	struct shadow_pte_record *p, *spare = NULL, *gone = NULL;
+	struct shadow_pte_table *t;
 	unsigned long *w = spte_word(folio);
 	unsigned long flags;
 	struct spw_ref r;
 
 	if (!w || !(READ_ONCE(*w) & ~SPW_LOCK))
 		return;
-	/* In case the word is full; no caller in the tree but KUnit. */
+	/* In case the word is full. */
 	spare = spte_rec_get_or_alloc();
 	local_irq_save(flags);
 	p = spw_get(&r, w);
-	/* Counted as R/W: an over-stated R/W count is the safe side. */
-	if (p && !WARN_ON_ONCE(spw_needs_record(&r, true) && !spare))
-		spte_rec_pin(p, spte_rec_table(p), true);
+	if (p) {
+		t = spte_rec_table(p);
+		/* Counted as R/W: an over-stated R/W count is the safe side. */
+		if (spare || !spw_needs_record(&r, true))
+			spte_rec_pin(p, t, true);
+		else if (t)
+			spte_count_apply(&t->ent[p->idx], true, SHADOW_PTE_COUNT_MAX);
+	}
 	gone = spw_put(&r, &spare);
 	spte_rec_put(gone);
 	spte_rec_put(spare);

@@ -19,6 +19,7 @@ bool shadow_pte_table_empty(struct shadow_pte_table *t);
 long shadow_pte_nr_tables(void);
 long shadow_pte_nr_alloc_fail(void);
 void shadow_pte_fail_next_allocs(unsigned int n);
+void shadow_pte_fail_next_records(unsigned int n);
 
 struct shadow_pte_table *shadow_pte_attach(struct ptdesc *pt,
 					   struct shadow_pte_table **prealloc);
