@@ -1436,6 +1436,58 @@ static void spte_folio_add_pin_without_record_stays_pinned(struct kunit *test)
 	spte_done(test, addr);
 }
 
+/*
+ * The same, with the PTE moved by mremap's batch while the pins are held:
+ * the pin left out of the word stays counted at the slot the page moved
+ * to, and back.
+ */
+static void spte_folio_add_pin_without_record_moves(struct kunit *test)
+{
+	const unsigned int n = SHADOW_PTE_WORD_RW_LIMIT, nidx = 100;
+	unsigned long addr = spte_map(test);
+	unsigned int i, idx = pte_index(addr);
+	struct shadow_pte_table *t;
+	struct page *page = NULL;
+	pgtable_t pgtable;
+	spinlock_t *ptl;	/* the PTL of @addr's table */
+	pte_t *ptep, pte;
+	u32 v;
+
+	spte_touch(test, addr);
+	for (i = 0; i < n; i++)
+		page = spte_gup_pin(test, addr, FOLL_WRITE, 1);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	shadow_pte_fail_next_records(1);
+	folio_add_pin(page_folio(page));
+	shadow_pte_fail_next_records(0);
+	pgtable = spte_pgtable_with_shadow(test, &t);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+
+	ptep = spte_lock(test, addr, &ptl);
+	pte = ptep_get(ptep);
+	__shadow_pte_move_range(virt_to_ptdesc(ptep), idx, page_ptdesc(pgtable), nidx,
+				&pte, 1);
+	spte_unlock(ptep, ptl);
+	for (i = 0; i < n; i++) {
+		unpin_user_page(page);
+		v = shadow_pte_read(t, nidx);
+		KUNIT_EXPECT_TRUE_MSG(test, shadow_pte_pinned(v),
+				      "moved entry %#x after %u of %u unpins", v, i + 1, n + 1);
+	}
+
+	/* And back, to the slot the page is mapped at. */
+	ptep = spte_lock(test, addr, &ptl);
+	__shadow_pte_move_range(page_ptdesc(pgtable), nidx, virt_to_ptdesc(ptep), idx,
+				&pte, 1);
+	spte_unlock(ptep, ptl);
+	v = spte_entry_of(test, addr);
+	KUNIT_EXPECT_TRUE_MSG(test, shadow_pte_pinned(v), "entry %#x moved back", v);
+	KUNIT_EXPECT_EQ(test, shadow_pte_read(t, nidx), 0U);
+	unpin_user_page(page);
+	pte_free(current->mm, pgtable);
+	spte_done(test, addr);
+}
+
 static void spte_gup_alloc_failure_fails_pin(struct kunit *test)
 {
 	long before = shadow_pte_nr_tables();
@@ -1655,6 +1707,7 @@ static struct kunit_case shadow_pte_table_cases[] = {
 	KUNIT_CASE_SLOW(spte_pin_beyond_entry_limit),
 	KUNIT_CASE(spte_folio_add_pin_is_counted),
 	KUNIT_CASE(spte_folio_add_pin_without_record_stays_pinned),
+	KUNIT_CASE(spte_folio_add_pin_without_record_moves),
 	KUNIT_CASE(spte_gup_alloc_failure_fails_pin),
 	KUNIT_CASE(spte_zero_page_is_special),
 	KUNIT_CASE(spte_lookup_reads_the_shadow_bit),

@@ -2382,6 +2382,22 @@ struct spte_move {
 };
 
 /*
+ * A saturated count moves with its PTE: it may stand for pins that no word
+ * or record holds (__shadow_pte_add_pin() without a record), which the
+ * word's retarget cannot carry. The count at @to saturates as well: an
+ * over-count, which zap or a later move settles.
+ */
+static void spte_carry_saturated(atomic_t *from, atomic_t *to)
+{
+	u32 e = atomic_read(from);
+
+	if (shadow_pte_ro(e) == SHADOW_PTE_COUNT_MAX)
+		spte_count_apply(to, false, SHADOW_PTE_COUNT_MAX);
+	if (shadow_pte_rw(e) == SHADOW_PTE_COUNT_MAX)
+		spte_count_apply(to, true, SHADOW_PTE_COUNT_MAX);
+}
+
+/*
  * PTE @i of a move, whose old entry @e is not 0. A PTE that was none left
  * none behind it and moved nothing. The special bit moves with the PTE; a
  * pin word attached to the old slot is retargeted with its counts. The
@@ -2407,9 +2423,12 @@ static __always_inline void spte_move_one(const struct spte_move *m,
 	w = spte_word_pfn(pte_pfn(pte));
 	if (w)
 		spte_detach_word(w, m->old_pt, o, o + 1, m->new_pt, m->nt, n);
-	/* Counts left at the old slot: as for zap. */
-	if (unlikely(shadow_pte_pinned(atomic_read(&m->ot->ent[o]))))
+	/* Counts left at the old slot: as for zap, a saturated one moves. */
+	if (unlikely(shadow_pte_pinned(atomic_read(&m->ot->ent[o])))) {
+		if (!WARN_ON_ONCE(!m->nt))
+			spte_carry_saturated(&m->ot->ent[o], &m->nt->ent[n]);
 		spte_settle(m->ot, o, o + 1);
+	}
 }
 
 /* The index of the first non-zero entry of @ent[@i .. @nr), or @nr. */
