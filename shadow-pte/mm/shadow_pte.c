@@ -1982,10 +1982,11 @@ void __shadow_pte_unpin_pages(struct page * const *pages, unsigned long npages)
  * folio_add_pin() cannot fail. If the word is full and no record can be
  * had, this pin stays out of the word, and the unpins of the counted ones
  * would take the entry to 0 while it is still held: saturate the entry's
- * R/W count instead, which reads pinned until a zap or mremap of the PTE
- * finds no record attached to its table (spte_settle()). Fork copies the
- * page until then; nothing is under-counted. A detached word has no entry
- * to keep: its page is mapped nowhere it could be counted again.
+ * R/W count instead, which reads pinned, moves with the PTE on mremap
+ * (spte_carry_saturated()), and goes when a zap finds no record attached
+ * to its table (spte_settle()). Fork copies the page until then; nothing
+ * is under-counted. A detached word has no entry to keep: its page is
+ * mapped nowhere it could be counted again.
  */
 void __shadow_pte_add_pin(struct folio *folio)
 {
