@@ -6,7 +6,8 @@
  * follow the PTE through mremap, detach on munmap and stay with the parent
  * at fork. GUP-fast counts by itself once a table has its shadow table;
  * O_DIRECT pins on the scratch disk are counted and released by bio
- * completion; a pinned THP whose PMD is split keeps its pin in the folio's
+ * completion, also the ones legacy direct I/O adds with folio_add_pin()
+ * (an msdos file system on that disk); a pinned THP whose PMD is split keeps its pin in the folio's
  * _pincount. The fork cases also run on the page-bit kernel, each with the
  * answer that scheme gives:
  *   - a pinned page is copied for the child in both schemes;
@@ -34,6 +35,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -285,6 +287,165 @@ static void test_odirect(void)
 out:
 	close(fd);
 	munmap(w, PMD_SZ);
+}
+
+#define FAT_MNT		"/tmp/shadow_pte_fat"
+#define FAT_CLUSTER	512	/* busybox mkdosfs on 8 MiB: one sector */
+#define FAT_PAGES	16
+#define LEGACY_DIO_CASES	5
+#define FAIL_RECORD	SPTE_DIR "/fail_record"
+
+/* Every entry of @n pages at @w at zero, polled for up to 2 s. */
+static long wait_entries_zero(const char *w, long n)
+{
+	struct spte_entry e;
+	long i = 0;
+	int tries;
+
+	for (tries = 0; tries < 200; tries++) {
+		for (i = 0; i < n; i++)
+			if (!spte_query(getpid(), w + i * pagesize, &e) || e.ro || e.rw)
+				break;
+		if (i == n)
+			break;
+		usleep(10000);
+	}
+	return i;
+}
+
+/*
+ * The same read again with every pin record allocation failing (the debug
+ * kernels' fault injection, whose pin words hold two pins of a kind): the
+ * pins folio_add_pin() cannot put in a full word must not be left out, or
+ * the other unpins would take the entry to 0 while the bios still write
+ * into the page. They saturate the entry instead, which reads pinned until
+ * the PTE is zapped: an over-count, only slower at fork.
+ */
+static void legacy_dio_no_records(int fd, char *w, long overflows)
+{
+	long clusters = FAT_PAGES * pagesize / FAT_CLUSTER, pinned, i;
+	struct spte_entry e;
+	bool same = true;
+	ssize_t got;
+
+	if (access(FAIL_RECORD, F_OK) || overflows <= 0) {
+		ksft_test_result_skip("legacy O_DIRECT without records: %s\n",
+				      overflows <= 0 ?
+				      "no pin word overflowed (not a debug kernel)" :
+				      "no " FAIL_RECORD " (make stress has it)");
+		return;
+	}
+	memset(w, 0, FAT_PAGES * pagesize);
+	spte_write_file(FAIL_RECORD "/interval", "1");
+	spte_write_file(FAIL_RECORD "/times", "1000000000");
+	spte_write_file(FAIL_RECORD "/verbose", "0");
+	spte_write_file(FAIL_RECORD "/probability", "100");
+	got = pread(fd, w, FAT_PAGES * pagesize, 0);
+	spte_write_file(FAIL_RECORD "/probability", "0");
+	for (i = 0; i < clusters; i++)
+		same &= w[i * FAT_CLUSTER] == (char)(i + 1);
+	for (i = pinned = 0; i < FAT_PAGES; i++)
+		pinned += spte_query(getpid(), w + i * pagesize, &e) && e.rw;
+	ksft_test_result(got == FAT_PAGES * pagesize && same && pinned == FAT_PAGES,
+			 "legacy O_DIRECT without records: read %zd, data %s, %ld of %d entries read pinned (saturated: rw %u)\n",
+			 got, same ? "right" : "wrong", pinned, FAT_PAGES, e.rw);
+}
+
+/*
+ * Legacy direct I/O (fs/direct-io.c; here an msdos file system on the
+ * scratch disk) pins each user page once through iov_iter_extract_pages()
+ * and then takes one more pin with folio_add_pin() for every further
+ * section of the page it submits. Two files written a cluster at a time in
+ * turn get every other cluster, so a page of one of them is read in
+ * pagesize / 512 sections: more pins per page than a debug kernel's pin
+ * word holds (2), which moves the page's pins into a record. Every pin
+ * folio_add_pin() adds must be counted (the unpins then outnumber the
+ * GUP pins), and all must be gone, with their records, when the read
+ * returns and its bios are released.
+ */
+static void test_legacy_dio(void)
+{
+	long clusters = FAT_PAGES * pagesize / FAT_CLUSTER;
+	long pin, unp, recs, ovf, zero, i;
+	char buf[FAT_CLUSTER], *w = NULL;
+	const char *why = NULL;
+	int fa = -1, fb = -1;
+	bool same = true;
+
+	if (system("busybox mkdosfs " SCRATCH_DISK " >/dev/null 2>&1"))
+		why = "busybox mkdosfs " SCRATCH_DISK " failed (run-guest.sh attaches it)";
+	else if (mkdir(FAT_MNT, 0700) && errno != EEXIST)
+		why = "mkdir " FAT_MNT;
+	else if (mount(SCRATCH_DISK, FAT_MNT, "msdos", 0, NULL))
+		why = "mount -t msdos failed (CONFIG_MSDOS_FS, configs/guest.config)";
+	if (why) {
+		for (i = 0; i < LEGACY_DIO_CASES; i++)
+			ksft_test_result_skip("legacy O_DIRECT: %s\n", why);
+		return;
+	}
+	fa = open(FAT_MNT "/a", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	fb = open(FAT_MNT "/b", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fa < 0 || fb < 0) {
+		ksft_test_result_fail("legacy O_DIRECT: create: %s\n", strerror(errno));
+		goto skip_rest;
+	}
+	for (i = 0; i < clusters; i++) {
+		memset(buf, (int)(i + 1), sizeof(buf));
+		if (write(fa, buf, sizeof(buf)) != (ssize_t)sizeof(buf) ||
+		    write(fb, buf, sizeof(buf)) != (ssize_t)sizeof(buf)) {
+			ksft_test_result_fail("legacy O_DIRECT: write: %s\n", strerror(errno));
+			goto skip_rest;
+		}
+	}
+	close(fa);
+	fa = open(FAT_MNT "/a", O_RDONLY | O_DIRECT);
+	if (fa < 0 || fsync(fb)) {
+		ksft_test_result_fail("legacy O_DIRECT: reopen: %s\n", strerror(errno));
+		goto skip_rest;
+	}
+	w = window();
+	memset(w, 0, FAT_PAGES * pagesize);
+	pin = counted_pins();
+	unp = spte_vmstat("shadow_pte_unpin");
+	recs = spte_file_number(SPTE_DIR "/record_objects");
+	ovf = spte_file_number(SPTE_DIR "/word_overflows");
+	if (pread(fa, w, FAT_PAGES * pagesize, 0) != FAT_PAGES * pagesize) {
+		ksft_test_result_fail("legacy O_DIRECT read: %s\n", strerror(errno));
+		goto skip_rest;
+	}
+	pin = counted_pins() - pin;
+	zero = wait_entries_zero(w, FAT_PAGES);
+	unp = spte_vmstat("shadow_pte_unpin") - unp;
+	ovf = spte_file_number(SPTE_DIR "/word_overflows") - ovf;
+	for (i = 0; i < clusters; i++)
+		same &= w[i * FAT_CLUSTER] == (char)(i + 1) &&
+			w[i * FAT_CLUSTER + FAT_CLUSTER - 1] == (char)(i + 1);
+	ksft_test_result(same,
+			 "legacy O_DIRECT read of %d pages in %ld clusters: the data came back\n",
+			 FAT_PAGES, clusters);
+	ksft_test_result(pin == FAT_PAGES && unp > pin,
+			 "legacy O_DIRECT: %ld GUP pins counted, %ld unpins (folio_add_pin() counted %ld more; %ld word overflows)\n",
+			 pin, unp, unp - pin, ovf);
+	ksft_test_result(zero == FAT_PAGES,
+			 "legacy O_DIRECT: every entry back at zero (%ld of %d)\n",
+			 zero, FAT_PAGES);
+	i = spte_file_number(SPTE_DIR "/record_objects");
+	ksft_test_result(i == recs, "legacy O_DIRECT: pin records in use back to %ld (%ld)\n",
+			 recs, i);
+	legacy_dio_no_records(fa, w, ovf);
+	goto out;
+skip_rest:
+	for (i = 0; i < LEGACY_DIO_CASES - 1; i++)
+		ksft_test_result_skip("legacy O_DIRECT: the file set-up failed\n");
+out:
+	if (w)
+		munmap(w, PMD_SZ);
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	if (umount(FAT_MNT))
+		ksft_print_msg("umount %s: %s\n", FAT_MNT, strerror(errno));
 }
 
 /* Is THP available for MADV_HUGEPAGE areas? */
@@ -857,7 +1018,7 @@ int main(void)
 			       strerror(errno));
 	shadow = !access(SPTE_DIR, F_OK);
 	ksft_print_msg("scheme: %s\n", shadow ? "shadow PTEs" : "page bits (no " SPTE_DIR ")");
-	ksft_set_plan(shadow ? 42 + UPROBE_CASES : 11);
+	ksft_set_plan(shadow ? 42 + UPROBE_CASES + LEGACY_DIO_CASES : 11);
 
 	if (shadow) {
 		tables = spte_stable_tables();
@@ -870,6 +1031,7 @@ int main(void)
 		test_mremap_pinned(true);
 		test_gup_fast_first_pin();
 		test_odirect();
+		test_legacy_dio();
 		test_thp_split_pinned();
 		test_uprobe_swap();
 	}
