@@ -69,15 +69,28 @@ truncate -s 512M "$swap"
 # /dev/vdb: a scratch disk for O_DIRECT tests (shadow_pte_pins)
 scratch=$OUTDIR/scratch.img
 truncate -s 8M "$scratch"
+# An NVMe namespace with 8 bytes of separate metadata per 512-byte block,
+# throttled to 1 MiB/s so that a passthrough read stays in flight for a
+# while (shadow_pte_pins: fork during bio_integrity_map_user()'s pins).
+# Only for boots that run that test: the benchmarks boot without it.
+nvme_args=()
+nvme=$OUTDIR/nvme.img
+if [[ ,$JOBLIST, == *,shadow_pte_pins,* ]]; then
+	truncate -s 8M "$nvme"
+	# shellcheck disable=SC2054 # commas belong to qemu arguments
+	nvme_args=(-drive "file=$nvme,format=raw,if=none,id=nvm,cache=unsafe,throttling.bps-total=1048576"
+		-device nvme,serial=shadowpte,id=nvme0
+		-device nvme-ns,drive=nvm,bus=nvme0,nsid=1,logical_block_size=512,ms=8)
+fi
 echo "$method" >"$OUTDIR/method"
 t0=$(date +%s)
 rc=0
 timeout --foreground -k 10 "${TIMEOUT:-1200}" "${q[@]}" \
 	-drive "file=$swap,format=raw,if=virtio,cache=unsafe" \
-	-drive "file=$scratch,format=raw,if=virtio,cache=unsafe" \
+	-drive "file=$scratch,format=raw,if=virtio,cache=unsafe" "${nvme_args[@]}" \
 	-serial "file:$OUTDIR/console.log" -serial "file:$OUTDIR/results.raw" \
 	-monitor none -append "$append wb.jobs=$JOBLIST" </dev/null >"$OUTDIR/qemu.log" 2>&1 || rc=$?
-rm -f "$swap" "$scratch"
+rm -f "$swap" "$scratch" "$nvme"
 tr -d '\r' <"$OUTDIR/results.raw" >"$OUTDIR/results.txt" && rm -f "$OUTDIR/results.raw"
 echo "$K: guest ran $(($(date +%s) - t0)) s ($method), qemu status $rc" >&2
 

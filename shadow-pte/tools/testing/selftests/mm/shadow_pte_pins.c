@@ -31,6 +31,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/io_uring.h>
+#include <linux/nvme_ioctl.h>
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -156,7 +158,18 @@ static void test_gup_test_pins(char *w)
 	longterm_stop();
 	expect_entry("R/O unpin", getpid(), w, 0, 0);
 
-	/* The table has its shadow table now: GUP-fast counts by itself. */
+	/*
+	 * The table has its shadow table now: GUP-fast counts by itself, where
+	 * the page frame's pin words exist (the slow path allocates them, 2 MiB
+	 * of frames at a time): a slow-path pin and unpin of pages 1 and 2
+	 * first, so that the count does not depend on where their frames are.
+	 */
+	ret = longterm_start(w + pagesize, 2 * pagesize, true, false);
+	if (ret) {
+		ksft_test_result_fail("PIN_LONGTERM_TEST_START r/w: %s\n", strerror(-ret));
+		return;
+	}
+	longterm_stop();
 	fb = spte_vmstat("shadow_pte_gup_fast_fallback");
 	fp = spte_vmstat("shadow_pte_gup_fast_pin");
 	ret = longterm_start(w + pagesize, 2 * pagesize, true, true);
@@ -179,6 +192,22 @@ static void test_gup_test_pins(char *w)
  * A table without a shadow table: GUP-fast leaves the first pin to the slow
  * path, which attaches one; a later pin in that table is counted fast.
  */
+/*
+ * A page of the window at @w, after its first, whose frame shares the first
+ * one's 2 MiB of pin words (512 frames), so a pin of the first made them
+ * exist; the second page if none does.
+ */
+static char *same_chunk_page(char *w)
+{
+	unsigned long long first = spte_pfn_of(w) >> 9;
+	long i;
+
+	for (i = 1; i < (long)(PMD_SZ / pagesize); i++)
+		if (spte_pfn_of(w + i * pagesize) >> 9 == first)
+			return w + i * pagesize;
+	return w + pagesize;
+}
+
 static void test_gup_fast_first_pin(void)
 {
 	long fb = spte_vmstat("shadow_pte_gup_fast_fallback");
@@ -193,7 +222,8 @@ static void test_gup_fast_first_pin(void)
 		return;
 	}
 	expect_entry("first fast pin in a table: counted", getpid(), w, 0, 1);
-	fd = uring_pin(w + pagesize, 1);	/* pin_user_pages_fast too */
+	/* pin_user_pages_fast too, on a page whose pin words exist already. */
+	fd = uring_pin(same_chunk_page(w), 1);
 	if (fd < 0)
 		ksft_print_msg("io_uring register: %s\n", strerror(-fd));
 	fb = spte_vmstat("shadow_pte_gup_fast_fallback") - fb;
@@ -1005,6 +1035,164 @@ restore:
 	free(buf);
 }
 
+#define NVME_NS		"/dev/ng0n1"	/* run-guest.sh: ms=8, separate metadata */
+#define NVME_LBAS	1024		/* 512 KiB: the controller's MDTS */
+#define NVME_MS		8		/* metadata bytes per block: 2 pages */
+
+struct nvme_io {
+	int fd;
+	char *data, *meta;
+	int ret;
+	int done;
+};
+
+/* An NVMe read of NVME_LBAS blocks with their metadata, by passthrough. */
+static int nvme_read(struct nvme_io *io)
+{
+	struct nvme_passthru_cmd64 cmd = {
+		.opcode = 0x02,
+		.nsid = 1,
+		.addr = (uintptr_t)io->data,
+		.data_len = NVME_LBAS * 512,
+		.metadata = (uintptr_t)io->meta,
+		.metadata_len = NVME_LBAS * NVME_MS,
+		.cdw12 = NVME_LBAS - 1,
+	};
+	int ret = ioctl(io->fd, NVME_IOCTL_IO64_CMD, &cmd);
+
+	return ret < 0 ? -errno : ret;
+}
+
+static void *nvme_read_thread(void *arg)
+{
+	struct nvme_io *io = arg;
+
+	io->ret = nvme_read(io);
+	__atomic_store_n(&io->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * Fork while an NVMe passthrough read with a separate metadata buffer is in
+ * flight, the metadata in the first two subpages of a 2 MiB THP. The block
+ * layer pins both pages, then bvec_from_pages() merges them into one
+ * segment and drops the second page's pin, though the device writes both
+ * through the first one. That pin stands for the folio, as a coalesced
+ * io_uring buffer's does: the shadow must not believe that the second page
+ * is unpinned (before series patch 32 it dropped that pin by naming the
+ * page, and fork shared it). All subpages copied on both kernels. The
+ * namespace is throttled (run-guest.sh), so the read is still in flight at
+ * the fork; if it is not, the case is skipped.
+ */
+static void test_fork_nvme_meta(void)
+{
+	const char *size = THP_SYSFS "/hugepages-2048kB/enabled";
+	const char *other = THP_SYSFS "/hugepages-64kB/enabled";
+	const char *stat = THP_SYSFS "/hugepages-2048kB/stats/anon_fault_alloc";
+	const char *what = "fork during an NVMe read with separate metadata into a THP";
+	size_t per = PMD_SZ / pagesize, dlen = NVME_LBAS * 512;
+	struct nvme_io io = { .fd = open(NVME_NS, O_RDWR) };
+	char mode[32], omode[32], *area = MAP_FAILED, *stack, c = 0;
+	long large, acq, rel, copied = -1, i;
+	pthread_attr_t attr;
+	int go[2] = { -1, -1 }, back[2] = { -1, -1 }, status = 0;
+	bool inflight;
+	pthread_t th;
+	pid_t pid;
+
+	if (io.fd < 0) {
+		ksft_test_result_skip("%s: %s: %s (run-guest.sh attaches it)\n",
+				      what, NVME_NS, strerror(errno));
+		return;
+	}
+	if (!thp_mode(size, mode, sizeof(mode)) || !thp_mode(other, omode, sizeof(omode))) {
+		ksft_test_result_skip("%s: no %s\n", what, size);
+		close(io.fd);
+		return;
+	}
+	if (!spte_write_file(size, "always") || !spte_write_file(other, "never")) {
+		ksft_test_result_fail("%s: cannot set %s: %s\n", what, size, strerror(errno));
+		goto restore;
+	}
+	/* Windows of their own, so that munmap frees their tables. */
+	io.data = window();
+	area = mmap(NULL, 2 * PMD_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (area == MAP_FAILED)
+		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
+	io.meta = (char *)(((uintptr_t)area + PMD_SZ - 1) & ~(PMD_SZ - 1));
+	madvise(io.meta, PMD_SZ, MADV_HUGEPAGE);
+	large = spte_file_number(stat);
+	memset(io.meta, 0x33, PMD_SZ);
+	large = spte_file_number(stat) - large;
+	if (large != 1) {
+		ksft_test_result_skip("%s: %ld THPs faulted, not 1\n", what, large);
+		goto out;
+	}
+	/* The first read passes the throttle at once and fills its bucket. */
+	i = nvme_read(&io);
+	if (i) {
+		ksft_test_result_fail("%s: NVME_IOCTL_IO64_CMD: %s\n", what,
+				      i < 0 ? strerror((int)-i) : "NVMe status");
+		goto out;
+	}
+	acq = spte_vmstat("nr_foll_pin_acquired");
+	rel = spte_vmstat("nr_foll_pin_released");
+	/* A stack of its own, unmapped after: glibc would keep its tables. */
+	stack = window();
+	if (pipe(go) || pipe(back) || pthread_attr_init(&attr) ||
+	    pthread_attr_setstack(&attr, stack, PMD_SZ) ||
+	    pthread_create(&th, &attr, nvme_read_thread, &io))
+		ksft_exit_fail_msg("stack/pipe/pthread_create: %s\n", strerror(errno));
+	/* Data and metadata pinned, and the metadata run merged (one unpin). */
+	for (i = 0; i < 2000; i++) {
+		if (spte_vmstat("nr_foll_pin_acquired") >= acq + (long)(dlen / pagesize) + 2 &&
+		    spte_vmstat("nr_foll_pin_released") > rel)
+			break;
+		usleep(1000);
+	}
+	pid = fork();
+	if (pid < 0)
+		ksft_exit_fail_msg("fork: %s\n", strerror(errno));
+	if (!pid) {
+		long n = exclusive_subpages(io.meta, PMD_SZ);
+
+		_exit(write(back[1], &n, sizeof(n)) == sizeof(n) &&
+		      read(go[0], &c, 1) == 1 ? 0 : 1);
+	}
+	inflight = !__atomic_load_n(&io.done, __ATOMIC_ACQUIRE);
+	if (read(back[0], &copied, sizeof(copied)) != sizeof(copied))
+		copied = -1;
+	if (write(go[1], &c, 1) != 1)
+		ksft_print_msg("pipe: %s\n", strerror(errno));
+	waitpid(pid, &status, 0);
+	pthread_join(th, NULL);
+	pthread_attr_destroy(&attr);
+	munmap(stack, PMD_SZ);
+	if (!inflight) {
+		ksft_test_result_skip("%s: the read completed before the fork (throttle)\n", what);
+		goto out;
+	}
+	ksft_test_result(!io.ret && WIFEXITED(status) && !WEXITSTATUS(status) &&
+			 copied == (long)per,
+			 "%s (%s): read %d, %ld of %zu subpages copied (want all)\n",
+			 what, shadow ? "shadow" : "page-bit", io.ret, copied, per);
+out:
+	for (i = 0; i < 2; i++) {
+		if (go[i] >= 0)
+			close(go[i]);
+		if (back[i] >= 0)
+			close(back[i]);
+	}
+	if (area != MAP_FAILED)
+		munmap(area, 2 * PMD_SZ);
+	if (io.data)
+		munmap(io.data, PMD_SZ);
+restore:
+	spte_write_file(size, mode);
+	spte_write_file(other, omode);
+	close(io.fd);
+}
+
 int main(void)
 {
 	long tables = 0;
@@ -1018,7 +1206,7 @@ int main(void)
 			       strerror(errno));
 	shadow = !access(SPTE_DIR, F_OK);
 	ksft_print_msg("scheme: %s\n", shadow ? "shadow PTEs" : "page bits (no " SPTE_DIR ")");
-	ksft_set_plan(shadow ? 42 + UPROBE_CASES + LEGACY_DIO_CASES : 11);
+	ksft_set_plan(shadow ? 43 + UPROBE_CASES + LEGACY_DIO_CASES : 12);
 
 	if (shadow) {
 		tables = spte_stable_tables();
@@ -1045,6 +1233,7 @@ int main(void)
 	test_fork_partial_large(true, LARGE_PAGELESS);
 	test_fork_partial_large(false, LARGE_COALESCED);
 	test_fork_partial_large(true, LARGE_COALESCED);
+	test_fork_nvme_meta();
 	if (shadow) {
 		long now = spte_settle_tables(tables);
 
