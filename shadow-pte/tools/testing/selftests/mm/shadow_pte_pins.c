@@ -855,6 +855,61 @@ static bool thp_mode(const char *path, char *mode, size_t len)
 	return true;
 }
 
+/* One large folio size turned on for a test, the other off, and back. */
+struct large_thp {
+	const char *size, *other, *stat;
+	char mode[32], omode[32];
+};
+
+/*
+ * Turn the 64 KiB mTHP (@mthp) or the 2 MiB THP size on and the other off.
+ * Returns 0, or -ENOENT if the sizes are not there (skip: nothing changed),
+ * or -errno if they cannot be set (fail; large_thp_restore() still due).
+ */
+static int large_thp_only(struct large_thp *lt, bool mthp)
+{
+	lt->size = mthp ? THP_SYSFS "/hugepages-64kB/enabled" :
+		   THP_SYSFS "/hugepages-2048kB/enabled";
+	lt->other = mthp ? THP_SYSFS "/hugepages-2048kB/enabled" :
+		    THP_SYSFS "/hugepages-64kB/enabled";
+	lt->stat = mthp ? THP_SYSFS "/hugepages-64kB/stats/anon_fault_alloc" :
+		   THP_SYSFS "/hugepages-2048kB/stats/anon_fault_alloc";
+	if (!thp_mode(lt->size, lt->mode, sizeof(lt->mode)) ||
+	    !thp_mode(lt->other, lt->omode, sizeof(lt->omode)))
+		return -ENOENT;
+	if (!spte_write_file(lt->size, "always") || !spte_write_file(lt->other, "never"))
+		return errno && errno != ENOENT ? -errno : -EIO;
+	return 0;
+}
+
+static void large_thp_restore(const struct large_thp *lt)
+{
+	spte_write_file(lt->size, lt->mode);
+	spte_write_file(lt->other, lt->omode);
+}
+
+/*
+ * Map 4 MiB at *@area and fault @folio bytes at its 2 MiB boundary with
+ * 0x33; returns that address. *@large: how many folios of @lt's size the
+ * fault allocated (1 if it made one large folio).
+ */
+static char *large_thp_fault(const struct large_thp *lt, size_t folio, char **area,
+			     long *large)
+{
+	char *w;
+
+	*area = mmap(NULL, 2 * PMD_SZ, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (*area == MAP_FAILED)
+		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
+	w = (char *)(((uintptr_t)*area + PMD_SZ - 1) & ~(PMD_SZ - 1));
+	madvise(w, PMD_SZ, MADV_HUGEPAGE);
+	*large = spte_file_number(lt->stat);
+	memset(w, 0x33, folio);
+	*large = spte_file_number(lt->stat) - *large;
+	return w;
+}
+
 /* Subpages of [@p, @p + @len) mapped by this process only (pagemap bit 56). */
 static long exclusive_subpages(const char *p, size_t len)
 {
@@ -908,12 +963,6 @@ static long exclusive_subpages(const char *p, size_t len)
 enum large_mode { LARGE_ONE_PIN, LARGE_NAMED, LARGE_PAGELESS, LARGE_COALESCED };
 static void test_fork_partial_large(bool mthp, enum large_mode lm)
 {
-	const char *size = mthp ? THP_SYSFS "/hugepages-64kB/enabled" :
-			   THP_SYSFS "/hugepages-2048kB/enabled";
-	const char *other = mthp ? THP_SYSFS "/hugepages-2048kB/enabled" :
-			    THP_SYSFS "/hugepages-64kB/enabled";
-	const char *stat = mthp ? THP_SYSFS "/hugepages-64kB/stats/anon_fault_alloc" :
-			   THP_SYSFS "/hugepages-2048kB/stats/anon_fault_alloc";
 	static const char *const how[] = {
 		[LARGE_ONE_PIN] = "",
 		[LARGE_NAMED] = " (after unpins that name their pages)",
@@ -922,32 +971,26 @@ static void test_fork_partial_large(bool mthp, enum large_mode lm)
 	};
 	char name[96];
 	size_t folio = mthp ? 64 * 1024 : PMD_SZ, per = folio / pagesize;
-	char mode[32], omode[32], *area, *w, *buf = malloc(pagesize), c = 0, seen[2];
+	char *area, *w, *buf = malloc(pagesize), c = 0, seen[2];
 	long large, copied = -1, want;
 	int go[2], back[2], ret, status, ufd = -1;
+	struct large_thp lt;
 	pid_t pid;
 
 	snprintf(name, sizeof(name), "%s%s", mthp ? "64 KiB mTHP" : "2 MiB THP", how[lm]);
-	if (!thp_mode(size, mode, sizeof(mode)) || !thp_mode(other, omode, sizeof(omode)) ||
-	    !buf) {
-		ksft_test_result_skip("fork, %s with one pinned subpage: no %s\n", name, size);
+	ret = buf ? large_thp_only(&lt, mthp) : -ENOENT;
+	if (ret == -ENOENT) {
+		ksft_test_result_skip("fork, %s with one pinned subpage: no %s\n", name,
+				      buf ? lt.size : "buffer");
 		free(buf);
 		return;
 	}
-	if (!spte_write_file(size, "always") || !spte_write_file(other, "never")) {
-		ksft_test_result_fail("fork, %s: cannot set %s: %s\n", name, size,
-				      strerror(errno));
+	if (ret) {
+		ksft_test_result_fail("fork, %s: cannot set %s: %s\n", name, lt.size,
+				      strerror(-ret));
 		goto restore;
 	}
-	area = mmap(NULL, 2 * PMD_SZ, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (area == MAP_FAILED)
-		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
-	w = (char *)(((uintptr_t)area + PMD_SZ - 1) & ~(PMD_SZ - 1));
-	madvise(w, PMD_SZ, MADV_HUGEPAGE);
-	large = spte_file_number(stat);
-	memset(w, 0x33, folio);
-	large = spte_file_number(stat) - large;
+	w = large_thp_fault(&lt, folio, &area, &large);
 	if (large != 1) {
 		ksft_test_result_skip("fork, %s, one subpage pinned: %ld folios faulted, not 1\n",
 				      name, large);
@@ -1030,8 +1073,7 @@ static void test_fork_partial_large(bool mthp, enum large_mode lm)
 out:
 	munmap(area, 2 * PMD_SZ);
 restore:
-	spte_write_file(size, mode);
-	spte_write_file(other, omode);
+	large_thp_restore(&lt);
 	free(buf);
 }
 
@@ -1086,16 +1128,14 @@ static void *nvme_read_thread(void *arg)
  */
 static void test_fork_nvme_meta(void)
 {
-	const char *size = THP_SYSFS "/hugepages-2048kB/enabled";
-	const char *other = THP_SYSFS "/hugepages-64kB/enabled";
-	const char *stat = THP_SYSFS "/hugepages-2048kB/stats/anon_fault_alloc";
 	const char *what = "fork during an NVMe read with separate metadata into a THP";
 	size_t per = PMD_SZ / pagesize, dlen = NVME_LBAS * 512;
 	struct nvme_io io = { .fd = open(NVME_NS, O_RDWR) };
-	char mode[32], omode[32], *area = MAP_FAILED, *stack, c = 0;
+	char *area = MAP_FAILED, *stack, c = 0;
 	long large, acq, rel, copied = -1, i;
 	pthread_attr_t attr;
-	int go[2] = { -1, -1 }, back[2] = { -1, -1 }, status = 0;
+	int go[2] = { -1, -1 }, back[2] = { -1, -1 }, status = 0, ret;
+	struct large_thp lt;
 	bool inflight;
 	pthread_t th;
 	pid_t pid;
@@ -1105,25 +1145,19 @@ static void test_fork_nvme_meta(void)
 				      what, NVME_NS, strerror(errno));
 		return;
 	}
-	if (!thp_mode(size, mode, sizeof(mode)) || !thp_mode(other, omode, sizeof(omode))) {
-		ksft_test_result_skip("%s: no %s\n", what, size);
+	ret = large_thp_only(&lt, false);
+	if (ret == -ENOENT) {
+		ksft_test_result_skip("%s: no %s\n", what, lt.size);
 		close(io.fd);
 		return;
 	}
-	if (!spte_write_file(size, "always") || !spte_write_file(other, "never")) {
-		ksft_test_result_fail("%s: cannot set %s: %s\n", what, size, strerror(errno));
+	if (ret) {
+		ksft_test_result_fail("%s: cannot set %s: %s\n", what, lt.size, strerror(-ret));
 		goto restore;
 	}
 	/* Windows of their own, so that munmap frees their tables. */
 	io.data = window();
-	area = mmap(NULL, 2 * PMD_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (area == MAP_FAILED)
-		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
-	io.meta = (char *)(((uintptr_t)area + PMD_SZ - 1) & ~(PMD_SZ - 1));
-	madvise(io.meta, PMD_SZ, MADV_HUGEPAGE);
-	large = spte_file_number(stat);
-	memset(io.meta, 0x33, PMD_SZ);
-	large = spte_file_number(stat) - large;
+	io.meta = large_thp_fault(&lt, PMD_SZ, &area, &large);
 	if (large != 1) {
 		ksft_test_result_skip("%s: %ld THPs faulted, not 1\n", what, large);
 		goto out;
@@ -1188,8 +1222,7 @@ out:
 	if (io.data)
 		munmap(io.data, PMD_SZ);
 restore:
-	spte_write_file(size, mode);
-	spte_write_file(other, omode);
+	large_thp_restore(&lt);
 	close(io.fd);
 }
 
