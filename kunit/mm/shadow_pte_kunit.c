@@ -1080,18 +1080,20 @@ static void spte_pin_word_overflows_into_record(struct kunit *test)
 
 /*
  * A PTE table released while a pin word is still attached to one of its
- * slots (a GUP-fast walker backing out, or a stale word): the release
- * reads the words and detaches it, keeping its counts; the next pin
- * through the page's own PTE attaches it there again. The word is put on
+ * slots (munmap's zap of a whole table, a GUP-fast walker backing out, or
+ * a stale word): the shadow table is orphaned and keeps the word's counts,
+ * which read detached; the next pin through the page's own PTE attaches
+ * the word there again, and the orphan goes with its last word. The word is put on
  * a table of its own by the mremap hook, as a racing move would leave
  * it; once inline (one pin) and once in a record (beyond the word).
  */
-static void spte_released_table_detaches_word(struct kunit *test)
+static void spte_released_table_outlives_its_words(struct kunit *test)
 {
 	unsigned int pins[] = { 1, SHADOW_PTE_WORD_RW_LIMIT + 1 };
 	unsigned long addr = spte_map(test);
 	unsigned int i, k, n, idx = pte_index(addr);
-	unsigned long scans;
+	unsigned long orphans;
+	long tables;
 	struct shadow_pte_table *t;
 	struct folio *folio;
 	struct page *page;
@@ -1117,14 +1119,24 @@ static void spte_released_table_detaches_word(struct kunit *test)
 		spte_unlock(ptep, ptl);
 		KUNIT_EXPECT_EQ(test, shadow_pte_read(t, 7), n << SHADOW_PTE_RW_SHIFT);
 		KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr), 0U);
-		scans = spte_event(SHADOW_PTE_DETACH_SCAN);
+		orphans = spte_event(SHADOW_PTE_TABLE_ORPHAN);
+		tables = shadow_pte_nr_tables();
 		pte_free(current->mm, pgtable);
-		KUNIT_EXPECT_EQ(test, spte_event(SHADOW_PTE_DETACH_SCAN), scans + 1);
+		/* The word still names the shadow table, which outlives its PTE table. */
+		KUNIT_EXPECT_EQ(test, spte_event(SHADOW_PTE_TABLE_ORPHAN), orphans + 1);
+		KUNIT_EXPECT_EQ(test, shadow_pte_read(t, 7), n << SHADOW_PTE_RW_SHIFT);
 		KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(folio, &ro, &rw), 0L);
 		KUNIT_EXPECT_EQ(test, rw, n);
 		KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(folio), k ? 2 : 1);
-		/* Pinned again through its PTE: attached there, with every pin. */
+		spte_drain();
+		KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), tables);
+		/*
+		 * Pinned again through its PTE: attached there, with every pin;
+		 * the orphan lost its last word and goes.
+		 */
 		KUNIT_ASSERT_NOT_NULL(test, spte_gup_pin(test, addr, FOLL_WRITE, 1));
+		spte_drain();
+		KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), tables - 1);
 		KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(folio, &ro, &rw), 1L);
 		KUNIT_EXPECT_EQ(test, rw, n + 1);
 		KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr), (n + 1) << SHADOW_PTE_RW_SHIFT);
@@ -1216,7 +1228,7 @@ static void spte_unpin_array_takes_every_pin(struct kunit *test)
  */
 static void spte_move_range_moves_pinned_entries(struct kunit *test)
 {
-	unsigned long scans = spte_event(SHADOW_PTE_DETACH_SCAN);
+	unsigned long orphans = spte_event(SHADOW_PTE_TABLE_ORPHAN);
 	unsigned long addr = spte_map(test), base = addr, end;
 	unsigned int i, idx, nidx = 100;
 	struct shadow_pte_table *t;
@@ -1274,16 +1286,74 @@ static void spte_move_range_moves_pinned_entries(struct kunit *test)
 	unpin_user_page(ro);
 	KUNIT_EXPECT_EQ(test, spte_entry_of(test, base + PAGE_SIZE), 0U);
 	KUNIT_EXPECT_EQ(test, spte_entry_of(test, base + 5 * PAGE_SIZE), 0U);
-	/* No word was left on the scratch table: its release reads none. */
+	/* No word was left on the scratch table: its release frees it. */
 	pte_free(current->mm, pgtable);
-	KUNIT_EXPECT_EQ(test, spte_event(SHADOW_PTE_DETACH_SCAN), scans);
+	KUNIT_EXPECT_EQ(test, spte_event(SHADOW_PTE_TABLE_ORPHAN), orphans);
 	spte_done(test, addr);
 }
 
-static void spte_records_detached_by_zap_without_scan(struct kunit *test)
+/*
+ * munmap of a range that covers a whole PTE table, every page pinned: the
+ * zap leaves the pins on the shadow table (no per-PTE detach), the
+ * table's release orphans it, and each unpin takes its pin off there; the
+ * last one frees it.
+ */
+static void spte_munmap_whole_table_orphans(struct kunit *test)
+{
+	long records = shadow_pte_nr_records(), tables = shadow_pte_nr_tables();
+	unsigned long orphans = spte_event(SHADOW_PTE_TABLE_ORPHAN);
+	unsigned long detaches = spte_event(SHADOW_PTE_PIN_DETACH);
+	unsigned long addr, table, off;
+	struct page **pages;
+	unsigned int i, n = PTRS_PER_PTE;
+	u32 ro, rw;
+
+	addr = kunit_vm_mmap(test, NULL, 0, 2 * PMD_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));
+	KUNIT_ASSERT_NE(test, addr, 0UL);
+	pages = kunit_kcalloc(test, n, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	table = ALIGN(addr, PMD_SIZE);
+	for (i = 0, off = 0; i < n; i++, off += PAGE_SIZE) {
+		spte_touch(test, table + off);
+		pages[i] = spte_gup_pin(test, table + off, FOLL_WRITE, 1);
+		KUNIT_ASSERT_NOT_NULL(test, pages[i]);
+		if (folio_test_large(page_folio(pages[i]))) {
+			for (; ; i--) {
+				unpin_user_page(pages[i]);
+				if (!i)
+					break;
+			}
+			KUNIT_EXPECT_EQ(test, vm_munmap(addr, 2 * PMD_SIZE), 0);
+			kunit_skip(test, "a large folio was faulted in: its pins have no words");
+		}
+	}
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_records(), records + n);
+	KUNIT_ASSERT_EQ(test, vm_munmap(table, PMD_SIZE), 0);
+	spte_drain();
+	/* Nothing detached one by one; the shadow table lives on, orphaned. */
+	KUNIT_EXPECT_EQ(test, spte_event(SHADOW_PTE_PIN_DETACH), detaches);
+	KUNIT_EXPECT_EQ(test, spte_event(SHADOW_PTE_TABLE_ORPHAN), orphans + 1);
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), tables + 1);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(page_folio(pages[i]), &ro, &rw), 0L);
+		KUNIT_EXPECT_EQ(test, rw, 1U);
+	}
+	for (i = 0; i < n; i++) {
+		unpin_user_page(pages[i]);
+		KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(page_folio(pages[i])), 0);
+	}
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_records(), records);
+	KUNIT_EXPECT_EQ(test, vm_munmap(addr, 2 * PMD_SIZE), 0);
+	spte_drain();
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), tables);
+}
+
+static void spte_records_detached_by_zap_without_orphan(struct kunit *test)
 {
 	long records = shadow_pte_nr_records(), before = shadow_pte_nr_tables();
-	unsigned long scans = spte_event(SHADOW_PTE_DETACH_SCAN);
+	unsigned long orphans = spte_event(SHADOW_PTE_TABLE_ORPHAN);
 	unsigned long addr = spte_map(test), off;
 	struct page *pages[SPTE_MAP_LEN / PAGE_SIZE];
 	unsigned int i, n = 0;
@@ -1304,7 +1374,7 @@ static void spte_records_detached_by_zap_without_scan(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, vm_munmap(addr, SPTE_MAP_LEN), 0);
 	spte_drain();
 	KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), before);
-	KUNIT_EXPECT_EQ(test, spte_event(SHADOW_PTE_DETACH_SCAN), scans);
+	KUNIT_EXPECT_EQ(test, spte_event(SHADOW_PTE_TABLE_ORPHAN), orphans);
 	for (i = 0; i < n; i++) {
 		KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(page_folio(pages[i]), &ro, &rw), 0L);
 		KUNIT_EXPECT_EQ(test, rw, 1U);
@@ -1695,12 +1765,13 @@ static struct kunit_case shadow_pte_table_cases[] = {
 	KUNIT_CASE(spte_gup_fast_counts_where_shadow_exists),
 	KUNIT_CASE(spte_gup_fast_back_out_is_exact),
 	KUNIT_CASE(spte_gup_fast_back_out_after_zap),
-	KUNIT_CASE(spte_records_detached_by_zap_without_scan),
+	KUNIT_CASE(spte_records_detached_by_zap_without_orphan),
+	KUNIT_CASE(spte_munmap_whole_table_orphans),
 	KUNIT_CASE(spte_freed_records_are_cached),
 	KUNIT_CASE(spte_pin_word_overflows_into_record),
 	KUNIT_CASE(spte_pin_words_come_in_chunks),
 	KUNIT_CASE(spte_order0_pins_need_no_hash),
-	KUNIT_CASE(spte_released_table_detaches_word),
+	KUNIT_CASE(spte_released_table_outlives_its_words),
 	KUNIT_CASE(spte_move_range_moves_pinned_entries),
 	KUNIT_CASE(spte_unpin_array_takes_every_pin),
 	KUNIT_CASE_SLOW(spte_saturated_entry_never_under_counts),

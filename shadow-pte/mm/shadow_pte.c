@@ -83,7 +83,7 @@ struct shadow_pte_record {
 	struct folio *folio;		/* | SPTE_KEY_LARGE: a large folio's */
 	union {
 		struct {			/* an order-0 folio's record */
-			struct ptdesc *pt;	/* the PTE table; NULL once detached */
+			struct shadow_pte_table *t; /* its table; NULL once detached */
 			unsigned int idx : SPTE_IDX_BITS;	/* the PTE's index in it */
 			unsigned int ro : 32 - SPTE_IDX_BITS;	/* outstanding R/O pins */
 			unsigned int rw;			/* outstanding R/W pins */
@@ -216,6 +216,8 @@ static void shadow_pte_account(struct shadow_pte_table *t, int delta)
 			    delta);
 }
 
+static __always_inline bool spte_table_nameable(const struct shadow_pte_table *t);
+
 /**
  * shadow_pte_table_alloc - allocate an all-zero shadow table
  * @gfp: allocation flags; GFP_KERNEL from callers that dropped the PTL
@@ -230,6 +232,11 @@ struct shadow_pte_table *shadow_pte_table_alloc(gfp_t gfp)
 	    !atomic_add_unless(&shadow_pte_fail_next, -1, 0) &&
 	    !spte_should_fail(&spte_fail_table))
 		t = kmem_cache_zalloc(shadow_pte_cache, gfp);
+	/* Pin words name a table in 40 bits (spw_tname()). */
+	if (t && WARN_ON_ONCE(!spte_table_nameable(t))) {
+		kmem_cache_free(shadow_pte_cache, t);
+		t = NULL;
+	}
 	if (!t) {
 		atomic_long_inc(&shadow_pte_alloc_fails);
 		count_vm_event(SHADOW_PTE_ALLOC_FAIL);
@@ -264,6 +271,37 @@ static void shadow_pte_table_free_cb(struct rcu_head *head)
 static void shadow_pte_table_free_rcu(struct shadow_pte_table *t)
 {
 	call_rcu(&t->rcu, shadow_pte_table_free_cb);
+}
+
+/*
+ * A shadow table's nrec counts its references: the pin words and records
+ * that name one of its slots, plus SPTE_TABLE_LIVE while its PTE table
+ * holds it (from shadow_pte_attach() to spte_table_release()). The last
+ * reference to go frees it; until then a word may name it after its PTE
+ * table is gone, so an unpin never needs the PTE table.
+ */
+#define SPTE_TABLE_LIVE		BIT(30)
+
+/* Pin words and records naming a slot of @t. */
+static __always_inline unsigned int spte_nrec(struct shadow_pte_table *t)
+{
+	return atomic_read(&t->nrec) & (SPTE_TABLE_LIVE - 1);
+}
+
+/* Is @t still its PTE table's shadow table (not orphaned)? */
+static __always_inline bool spte_table_live(struct shadow_pte_table *t)
+{
+	return atomic_read(&t->nrec) & SPTE_TABLE_LIVE;
+}
+
+/*
+ * A word or record no longer names a slot of @t (its lock held, any
+ * context): free an orphaned table when that was its last reference.
+ */
+static __always_inline void spte_table_put(struct shadow_pte_table *t)
+{
+	if (unlikely(atomic_dec_and_test(&t->nrec)))
+		shadow_pte_table_free_rcu(t);
 }
 
 /**
@@ -323,6 +361,8 @@ struct shadow_pte_table *shadow_pte_attach(struct ptdesc *pt,
 		return t;
 	t = *prealloc;
 	*prealloc = NULL;
+	/* The PTE table's reference: see spte_table_release(). */
+	atomic_set(&t->nrec, SPTE_TABLE_LIVE);
 	/* Zeroed entries before the pointer, for lock-free readers. */
 	smp_store_release(&pt->pt_shadow, t);
 	return t;
@@ -343,26 +383,27 @@ static __always_inline bool spte_range_has_pins(struct shadow_pte_table *t,
 /*
  * pagetable_pte_dtor() and pgtable_trans_huge_deposit(): the PTE table is
  * unreachable from the page tables (a GUP-fast walker may still be in it,
- * with IRQs off). Clear the pointer; if a pin record is still attached to
- * the table ("Locking" in Documentation/mm/shadow_pte.rst), detach it;
- * then free the shadow after a grace period.
+ * with IRQs off). Clear the pointer and drop the PTE table's reference
+ * (SPTE_TABLE_LIVE). If pin words or records still name the shadow table
+ * (pins of PTEs that munmap's zap left to this release, a GUP-fast walker
+ * backing out, or stale ones: "Locking" in Documentation/mm/shadow_pte.rst),
+ * it lives on, orphaned: nothing reads its entries any more, and the last
+ * of them to go frees it (spte_table_put()), from any context. Otherwise it
+ * is freed after a grace period.
+ *
+ * A GUP-fast walker takes its reference with atomic_inc_not_zero(), so it
+ * cannot revive a table whose last reference went: the fully ordered
+ * atomics decide who frees.
  */
-static void spte_detach_scan(struct ptdesc *pt);
-
 static void spte_table_release(struct ptdesc *pt)
 {
 	struct shadow_pte_table *t = pt->pt_shadow;
 
 	WRITE_ONCE(pt->pt_shadow, NULL);
-	/*
-	 * Pairs with the barrier between a GUP-fast walker's attach (which
-	 * raises nrec) and its recheck of the table pointer: a walker that
-	 * attached to @t and did not see NULL raised nrec before this read;
-	 * then the scan waits for its word lock.
-	 */
-	smp_mb();
-	if (atomic_read(&t->nrec))
-		spte_detach_scan(pt);
+	if (atomic_sub_return(SPTE_TABLE_LIVE, &t->nrec)) {
+		count_vm_event(SHADOW_PTE_TABLE_ORPHAN);
+		return;
+	}
 	shadow_pte_table_free_rcu(t);
 }
 
@@ -714,7 +755,7 @@ static __always_inline void spte_link(struct shadow_pte_bucket *b,
 				      struct folio *folio)
 {
 	p->folio = folio;
-	p->pt = NULL;
+	p->t = NULL;
 	p->idx = 0;
 	p->ro = 0;
 	p->rw = 0;
@@ -960,10 +1001,10 @@ unsigned long shadow_pte_nr_cached_records(unsigned long *depot)
 	return n;
 }
 
-/* A record's table: NULL if detached, or if its table is being released. */
+/* A record's table, live or orphaned: NULL if detached. */
 static __always_inline struct shadow_pte_table *spte_rec_table(const struct shadow_pte_record *p)
 {
-	return p->pt ? READ_ONCE(p->pt->pt_shadow) : NULL;
+	return p->t;
 }
 
 /*
@@ -973,11 +1014,10 @@ static __always_inline struct shadow_pte_table *spte_rec_table(const struct shad
  * attached to it. The table's nrec counts those records.
  */
 static __always_inline void spte_rec_attach(struct shadow_pte_record *p,
-					    struct ptdesc *pt,
 					    struct shadow_pte_table *t,
 					    unsigned int idx)
 {
-	p->pt = pt;
+	p->t = t;
 	p->idx = idx;
 	/* Before the counts: see spte_table_release() and spte_settle(). */
 	atomic_inc(&t->nrec);
@@ -996,9 +1036,9 @@ static __always_inline void spte_rec_detach(struct shadow_pte_record *p)
 			spte_count_apply(&t->ent[p->idx], false, -(long)p->ro);
 		if (p->rw)
 			spte_count_apply(&t->ent[p->idx], true, -(long)p->rw);
-		atomic_dec(&t->nrec);
+		spte_table_put(t);
 	}
-	p->pt = NULL;
+	p->t = NULL;
 }
 
 /*
@@ -1050,7 +1090,8 @@ static __always_inline void spte_rec_unpin(struct shadow_pte_record *p,
  *	bits 2-10	the PTE's index in its table
  *	bits 11-16	outstanding R/O pins (at most SHADOW_PTE_WORD_RO_LIMIT)
  *	bits 17-23	outstanding R/W pins (at most SHADOW_PTE_WORD_RW_LIMIT)
- *	bits 24-63	the PFN of the PTE table; 0 when detached
+ *	bits 24-63	the shadow table, by its offset in the direct map in
+ *			cache lines (spw_tname()); 0 when detached
  *
  * Pins beyond the inline counts move to a record that the word points to
  * (taken before the lock: a pin that would overflow the word gets one
@@ -1067,6 +1108,8 @@ static __always_inline void spte_rec_unpin(struct shadow_pte_record *p,
 #define SPW_RW_SHIFT		17
 #define SPW_PFN_SHIFT		24
 #define SPW_PFN_BITS		(BITS_PER_LONG - SPW_PFN_SHIFT)
+/* A shadow table is cache-line aligned (SLAB_HWCACHE_ALIGN). */
+#define SPW_TABLE_SHIFT		6
 #define SPW_RO_MAX		0x3fUL
 #define SPW_RW_MAX		0x7fUL
 /* The limits in the word's fields; CONFIG_DEBUG_SHADOW_PTE lowers them. */
@@ -1165,18 +1208,27 @@ static __always_inline unsigned long *spte_word(struct folio *folio)
 	return spte_word_pfn(folio_pfn(folio));
 }
 
-/* The slot field of a word for PTE @idx of @pt. */
-static __always_inline unsigned long spw_slot(struct ptdesc *pt, unsigned int idx)
+/*
+ * The name of shadow table @t in a word: its offset in the direct map (it
+ * is a slab object), in units of its alignment. 40 bits cover 64 TiB;
+ * shadow_pte_table_alloc() refuses a table beyond.
+ */
+static __always_inline unsigned long spw_tname(const struct shadow_pte_table *t)
 {
-	return page_to_pfn(ptdesc_page(pt)) << SPW_PFN_SHIFT |
-	       (unsigned long)idx << SPW_IDX_SHIFT;
+	return ((unsigned long)t - PAGE_OFFSET) >> SPW_TABLE_SHIFT;
 }
 
-static __always_inline struct ptdesc *spw_pt(unsigned long v)
+static __always_inline bool spte_table_nameable(const struct shadow_pte_table *t)
 {
-	unsigned long pfn = v >> SPW_PFN_SHIFT;
+	return IS_ALIGNED((unsigned long)t, 1UL << SPW_TABLE_SHIFT) &&
+	       !(spw_tname(t) >> SPW_PFN_BITS);
+}
 
-	return pfn ? page_ptdesc(pfn_to_page(pfn)) : NULL;
+/* The slot field of a word for PTE @idx of the table with shadow table @t. */
+static __always_inline unsigned long spw_slot(const struct shadow_pte_table *t,
+					      unsigned int idx)
+{
+	return spw_tname(t) << SPW_PFN_SHIFT | (unsigned long)idx << SPW_IDX_SHIFT;
 }
 
 static __always_inline unsigned int spw_idx(unsigned long v)
@@ -1184,12 +1236,16 @@ static __always_inline unsigned int spw_idx(unsigned long v)
 	return (v >> SPW_IDX_SHIFT) & 0x1ff;
 }
 
-/* The shadow table of the slot in the inline word @v, or NULL. */
+/*
+ * The shadow table of the slot in the inline word @v, or NULL: live or
+ * orphaned, it lives as long as the word names it.
+ */
 static __always_inline struct shadow_pte_table *spw_table(unsigned long v)
 {
-	unsigned long pfn = v >> SPW_PFN_SHIFT;
+	unsigned long name = v >> SPW_PFN_SHIFT;
 
-	return pfn ? READ_ONCE(page_ptdesc(pfn_to_page(pfn))->pt_shadow) : NULL;
+	return name ? (struct shadow_pte_table *)(PAGE_OFFSET +
+						  (name << SPW_TABLE_SHIFT)) : NULL;
 }
 
 /*
@@ -1233,7 +1289,7 @@ struct spw_ref {
 static __always_inline void spw_decode(unsigned long v,
 				       struct shadow_pte_record *p)
 {
-	p->pt = spw_pt(v);
+	p->t = spw_table(v);
 	p->idx = spw_idx(v);
 	p->ro = (v & SPW_RO_MASK) >> SPW_RO_SHIFT;
 	p->rw = (v & SPW_RW_MASK) >> SPW_RW_SHIFT;
@@ -1268,7 +1324,7 @@ static __always_inline struct shadow_pte_record *spw_get(struct spw_ref *r,
 static __always_inline struct shadow_pte_record *spw_new(struct spw_ref *r)
 {
 	r->p = &r->local;
-	r->local.pt = NULL;
+	r->local.t = NULL;
 	r->local.idx = 0;
 	r->local.ro = 0;
 	r->local.rw = 0;
@@ -1278,12 +1334,12 @@ static __always_inline struct shadow_pte_record *spw_new(struct spw_ref *r)
 /* The inline word for @p, or 0 if it does not fit in one. */
 static __always_inline unsigned long spw_encode(const struct shadow_pte_record *p)
 {
-	unsigned long pfn = p->pt ? page_to_pfn(ptdesc_page(p->pt)) : 0;
+	unsigned long name = p->t ? spw_tname(p->t) : 0;
 
 	if (p->ro > SHADOW_PTE_WORD_RO_LIMIT || p->rw > SHADOW_PTE_WORD_RW_LIMIT ||
-	    WARN_ON_ONCE(p->pt && (!pfn || pfn >> SPW_PFN_BITS)))
+	    WARN_ON_ONCE(p->t && (!name || name >> SPW_PFN_BITS)))
 		return 0;
-	return pfn << SPW_PFN_SHIFT | (unsigned long)p->rw << SPW_RW_SHIFT |
+	return name << SPW_PFN_SHIFT | (unsigned long)p->rw << SPW_RW_SHIFT |
 	       (unsigned long)p->ro << SPW_RO_SHIFT |
 	       (unsigned long)p->idx << SPW_IDX_SHIFT;
 }
@@ -1362,66 +1418,10 @@ static void spte_settle(struct shadow_pte_table *t, unsigned int lo,
 		return;
 	/* Counts read before nrec; an attach raises nrec before a count. */
 	smp_rmb();
-	if (atomic_read(&t->nrec))
+	if (spte_nrec(t))
 		return;
 	for (i = lo; i < hi; i++)
 		spte_reset_saturated(&t->ent[i]);
-}
-
-/*
- * Rare: detach every pin word attached to @pt, whose table is being
- * released (its pointer is already NULL, so nothing is applied to it).
- * Only when the table's nrec says some are left: a GUP-fast walker backing
- * out, or a stale word. Reads every word (8 bytes per page frame), locking
- * only those whose slot may be on @pt. Large folios' records have no slot.
- */
-static void spte_detach_scan(struct ptdesc *pt)
-{
-	unsigned long want = page_to_pfn(ptdesc_page(pt)), flags, c, i, n, v;
-	struct shadow_pte_record *p, *gone;
-	unsigned long **dir, *words;
-	struct spw_ref r;
-
-	count_vm_event(SHADOW_PTE_DETACH_SCAN);
-	/* Pairs with the release in spte_words_alloc(): the directory is set. */
-	n = smp_load_acquire(&shadow_pte_word_chunks);
-	dir = spte_word_dir;
-	/* nrec, read by the caller, before the words. */
-	smp_rmb();
-	for (c = 0; c < n; c++) {
-		/*
-		 * A chunk allocated after this read holds no word attached
-		 * to @pt: only the slow path allocates chunks, and it cannot
-		 * attach to a table that is being released. A GUP-fast
-		 * walker that attached a word of a chunk it read was then
-		 * seen to raise nrec, so this read sees the chunk too: the
-		 * architectures SHADOW_PTE builds on are multi-copy atomic
-		 * (an acquire orders the walker's nrec after its read).
-		 */
-		words = READ_ONCE(dir[c]);
-		for (i = 0; words && i < SPW_CHUNK; i++) {
-			/*
-			 * Unlocked: an unlocked word not attached to @pt
-			 * cannot be attached to it any more (a walker that
-			 * attaches now sees the table pointer cleared and
-			 * backs out). A locked one may be a walker between
-			 * raising nrec and storing the word: wait for it.
-			 */
-			v = READ_ONCE(words[i]);
-			if (!(v & (SPW_LOCK | SPW_EXT)) &&
-			    v >> SPW_PFN_SHIFT != want)
-				continue;
-			local_irq_save(flags);
-			p = spw_get(&r, &words[i]);
-			if (p && p->pt == pt) {
-				spte_rec_detach(p);
-				count_vm_event(SHADOW_PTE_PIN_DETACH);
-			}
-			gone = spw_put(&r, NULL);
-			spte_rec_put(gone);
-			local_irq_restore(flags);
-		}
-	}
 }
 
 /*
@@ -1604,7 +1604,7 @@ void shadow_pte_prealloc_free(struct shadow_pte_prealloc *pa)
  * retry); -ENOMEM if the words do not cover the folio's page frame. On
  * error nothing was counted; the caller drops its pin.
  */
-static noinline int spte_gup_pin_general(struct ptdesc *pt, unsigned int idx,
+static noinline int spte_gup_pin_general(unsigned int idx,
 					 struct shadow_pte_table *t,
 					 unsigned long *w, bool write,
 					 struct shadow_pte_prealloc *pa)
@@ -1625,11 +1625,11 @@ again:
 			return -EAGAIN;
 		goto again;
 	}
-	if (p->pt != pt || p->idx != idx) {
-		if (p->pt)
+	if (p->t != t || p->idx != idx) {
+		if (p->t)
 			count_vm_event(SHADOW_PTE_RETARGET);
 		spte_rec_detach(p);
-		spte_rec_attach(p, pt, t, idx);
+		spte_rec_attach(p, t, idx);
 	}
 	spte_rec_pin(p, t, write);
 	gone = spw_put(&r, &pa->pin);
@@ -1667,7 +1667,7 @@ int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
 			return -EAGAIN;
 	}
 	w = spte_chunk_word(chunk, pfn);
-	slot = spw_slot(pt, idx);
+	slot = spw_slot(t, idx);
 	local_irq_save(flags);
 	v = spw_lock(w);
 	/* The usual cases: the folio's first pin, or one more here. */
@@ -1682,7 +1682,7 @@ int shadow_pte_gup_pin(struct ptdesc *pt, unsigned int idx,
 	} else {
 		spw_unlock(w, v);
 		local_irq_restore(flags);
-		return spte_gup_pin_general(pt, idx, t, w, write, pa);
+		return spte_gup_pin_general(idx, t, w, write, pa);
 	}
 	spte_count_add1(&t->ent[idx], write);
 	spw_unlock(w, nv);
@@ -1730,10 +1730,16 @@ static __always_inline int spte_gup_fast_pin(pte_t *ptep, pte_t pte, pmd_t *pmdp
 	w = spte_chunk_word(chunk, pfn);
 	v = spw_lock(w);
 	if (!v) {
-		/* The folio's first counted pin: nrec before the count. */
-		nv = spw_slot(pt, idx) | one;
-		atomic_inc(&t->nrec);
-	} else if (!(v & SPW_EXT) && (v & SPW_SLOT_MASK) == spw_slot(pt, idx) &&
+		/*
+		 * The folio's first counted pin: nrec before the count. Not
+		 * on a table whose last reference went (spte_table_release()).
+		 */
+		if (unlikely(!atomic_inc_not_zero(&t->nrec))) {
+			spw_unlock(w, v);
+			goto fallback;
+		}
+		nv = spw_slot(t, idx) | one;
+	} else if (!(v & SPW_EXT) && (v & SPW_SLOT_MASK) == spw_slot(t, idx) &&
 		   (v & mask) < lim) {
 		nv = v + one;
 	} else {
@@ -1746,9 +1752,9 @@ static __always_inline int spte_gup_fast_pin(pte_t *ptep, pte_t pte, pmd_t *pmdp
 	WRITE_ONCE(*w, nv | SPW_LOCK);
 	/*
 	 * Publish, then recheck: pairs with the barrier between clearing a
-	 * PTE and reading its counts in zap and mremap, and with the one
-	 * between clearing the table pointer and reading nrec in
-	 * spte_table_release().
+	 * PTE and reading its counts in zap and mremap. A walker that sees
+	 * the table pointer cleared backs out and drops its reference,
+	 * which frees a table orphaned meanwhile.
 	 */
 	smp_mb();
 	if (likely(pmd_val(pmd) == pmd_val(pmdp_get_lockless(pmdp)) &&
@@ -1764,7 +1770,7 @@ static __always_inline int spte_gup_fast_pin(pte_t *ptep, pte_t pte, pmd_t *pmdp
 	if (units)
 		spte_count_sub1(&t->ent[idx], write);
 	if (!v)
-		atomic_dec(&t->nrec);
+		spte_table_put(t);
 	spw_unlock(w, v);
 fallback:
 	count_vm_event(SHADOW_PTE_GUP_FAST_FALLBACK);
@@ -1804,9 +1810,9 @@ static void spte_debug_check(const struct shadow_pte_record *p,
 	v = atomic_read(&t->ent[p->idx]);
 	WARN_ONCE((shadow_pte_ro(v) != SHADOW_PTE_COUNT_MAX && shadow_pte_ro(v) < p->ro) ||
 		  (shadow_pte_rw(v) != SHADOW_PTE_COUNT_MAX && shadow_pte_rw(v) < p->rw) ||
-		  !atomic_read(&t->nrec),
-		  "shadow_pte: %s: slot %u holds %#x, record %u R/O %u R/W, %d records on the table\n",
-		  where, p->idx, v, p->ro, p->rw, atomic_read(&t->nrec));
+		  !spte_nrec(t),
+		  "shadow_pte: %s: slot %u holds %#x, record %u R/O %u R/W, %u records on the table\n",
+		  where, p->idx, v, p->ro, p->rw, spte_nrec(t));
 }
 
 /*
@@ -1828,7 +1834,7 @@ void __shadow_pte_check_fork(pte_t *ptep, struct folio *folio,
 		return;
 	local_irq_save(flags);
 	p = spw_get(&r, w);
-	if (p && p->pt == pt && p->idx == shadow_pte_slot(ptep)) {
+	if (p && p->t && p->t == ptdesc_shadow(pt) && p->idx == shadow_pte_slot(ptep)) {
 		spte_debug_check(p, folio, "fork");
 		WARN_ONCE(!PageAnonExclusive(page) || !folio_maybe_dma_pinned(folio),
 			  "shadow_pte: fork: slot %u says pinned (%u R/O %u R/W), page exclusive %d, maybe pinned %d\n",
@@ -1896,7 +1902,7 @@ static __always_inline int spte_unpin_word(struct page *page,
 			spte_count_sub1(&t->ent[spw_idx(v)], true);
 		else
 			spte_count_sub1(&t->ent[spw_idx(v)], false);
-		atomic_dec(&t->nrec);
+		spte_table_put(t);
 	}
 	this_cpu_dec(spte_nr_records);
 	spw_unlock(w, 0);
@@ -2265,8 +2271,8 @@ static __always_inline void spw_apply(atomic_t *e, unsigned long v, bool add)
 
 /* spte_detach_word() for a word that points to a record (rare). */
 static noinline void spte_detach_record(unsigned long *w, unsigned long v,
-					struct ptdesc *pt, unsigned int lo,
-					unsigned int hi, struct ptdesc *new_pt,
+					struct shadow_pte_table *t,
+					unsigned int lo, unsigned int hi,
 					struct shadow_pte_table *nt,
 					unsigned int nidx)
 {
@@ -2274,10 +2280,10 @@ static noinline void spte_detach_record(unsigned long *w, unsigned long v,
 	struct spw_ref r;
 
 	p = spw_ref(&r, w, v);
-	if (p->pt == pt && p->idx >= lo && p->idx < hi) {
+	if (p->t == t && p->idx >= lo && p->idx < hi) {
 		spte_rec_detach(p);
 		if (nt)
-			spte_rec_attach(p, new_pt, nt, nidx);
+			spte_rec_attach(p, nt, nidx);
 		else
 			count_vm_event(SHADOW_PTE_PIN_DETACH);
 	}
@@ -2286,44 +2292,40 @@ static noinline void spte_detach_record(unsigned long *w, unsigned long v,
 }
 
 /*
- * Detach the pin word @w if it is attached to a slot in [@lo, @hi) of @pt,
- * or retarget it to slot @nidx of @new_pt (with table @nt) if that is set:
- * the record primitives' deltas, on the word itself. The counts do not
- * change, so the word's form does not either.
+ * Detach the pin word @w if it is attached to a slot in [@lo, @hi) of the
+ * live shadow table @t, or retarget it to slot @nidx of @nt if that is
+ * set: the record primitives' deltas, on the word itself. The counts do
+ * not change, so the word's form does not either. @t keeps its PTE
+ * table's reference, so dropping the word's cannot free it.
  */
 static __always_inline void spte_detach_word(unsigned long *w,
-					     struct ptdesc *pt, unsigned int lo,
-					     unsigned int hi, struct ptdesc *new_pt,
+					     struct shadow_pte_table *t,
+					     unsigned int lo, unsigned int hi,
 					     struct shadow_pte_table *nt,
 					     unsigned int nidx)
 {
-	struct shadow_pte_table *t;
 	unsigned long flags, v, nv;
 	unsigned int idx;
 
 	local_irq_save(flags);
 	v = spw_lock(w);
 	if (unlikely(v & SPW_EXT)) {
-		spte_detach_record(w, v, pt, lo, hi, new_pt, nt, nidx);
+		spte_detach_record(w, v, t, lo, hi, nt, nidx);
 		local_irq_restore(flags);
 		return;
 	}
 	idx = spw_idx(v);
 	nv = v;
-	if (v && v >> SPW_PFN_SHIFT == page_to_pfn(ptdesc_page(pt)) &&
-	    idx >= lo && idx < hi) {
+	if (v && v >> SPW_PFN_SHIFT == spw_tname(t) && idx >= lo && idx < hi) {
 		/* spte_rec_detach(): the counts, then nrec. */
-		t = READ_ONCE(pt->pt_shadow);
-		if (t) {
-			spw_apply(&t->ent[idx], v, false);
-			atomic_dec(&t->nrec);
-		}
+		spw_apply(&t->ent[idx], v, false);
+		atomic_dec(&t->nrec);
 		nv = v & ~SPW_SLOT_MASK;
 		if (nt) {
 			/* spte_rec_attach(): nrec, then the counts. */
 			atomic_inc(&nt->nrec);
 			spw_apply(&nt->ent[nidx], v, true);
-			nv |= spw_slot(new_pt, nidx);
+			nv |= spw_slot(nt, nidx);
 		} else {
 			count_vm_event(SHADOW_PTE_PIN_DETACH);
 		}
@@ -2332,8 +2334,8 @@ static __always_inline void spte_detach_word(unsigned long *w,
 	local_irq_restore(flags);
 }
 
-/* zap: detach @folio's pin word from [@lo, @hi) of @pt. */
-static void spte_detach_folio(struct ptdesc *pt, unsigned int lo,
+/* zap: detach @folio's pin word from [@lo, @hi) of @t. */
+static void spte_detach_folio(struct shadow_pte_table *t, unsigned int lo,
 			      unsigned int hi, struct folio *folio)
 {
 	unsigned long *w;
@@ -2342,7 +2344,7 @@ static void spte_detach_folio(struct ptdesc *pt, unsigned int lo,
 		return;
 	w = spte_word(folio);
 	if (w)
-		spte_detach_word(w, pt, lo, hi, NULL, NULL, 0);
+		spte_detach_word(w, t, lo, hi, NULL, 0);
 }
 
 /*
@@ -2363,7 +2365,7 @@ void __shadow_pte_zap(struct ptdesc *pt, unsigned int idx, unsigned int nr,
 	smp_mb();
 	if (likely(!spte_range_has_pins(t, idx, end)))
 		return;
-	spte_detach_folio(pt, idx, end, folio);
+	spte_detach_folio(t, idx, end, folio);
 	spte_settle(t, idx, end);
 }
 
@@ -2376,7 +2378,6 @@ int __shadow_pte_move_prepare(struct ptdesc *new_pt,
 
 /* What __shadow_pte_move_range() moves, for its per-PTE step. */
 struct spte_move {
-	struct ptdesc *old_pt, *new_pt;
 	struct shadow_pte_table *ot, *nt;
 	pte_t *new_ptep;
 	unsigned int oidx, nidx;
@@ -2423,7 +2424,7 @@ static __always_inline void spte_move_one(const struct spte_move *m,
 		return;
 	w = spte_word_pfn(pte_pfn(pte));
 	if (w)
-		spte_detach_word(w, m->old_pt, o, o + 1, m->new_pt, m->nt, n);
+		spte_detach_word(w, m->ot, o, o + 1, m->nt, n);
 	/* Counts left at the old slot: as for zap, a saturated one moves. */
 	if (unlikely(shadow_pte_pinned(atomic_read(&m->ot->ent[o])))) {
 		if (!WARN_ON_ONCE(!m->nt))
@@ -2453,7 +2454,6 @@ void __shadow_pte_move_range(struct ptdesc *old_pt, unsigned int oidx,
 			     pte_t *new_ptep, unsigned int nr)
 {
 	struct spte_move m = {
-		.old_pt = old_pt, .new_pt = new_pt,
 		.ot = old_pt->pt_shadow, .nt = new_pt->pt_shadow,
 		.new_ptep = new_ptep, .oidx = oidx, .nidx = nidx,
 	};
@@ -2477,8 +2477,9 @@ void __shadow_pte_move_range(struct ptdesc *old_pt, unsigned int oidx,
  * @ro: R/O pins in its pin word
  * @rw: R/W pins in its pin word
  *
- * Return: 1 if the word is attached to a PTE, 0 if detached, -ENOENT if
- * no pin of the folio is counted.
+ * Return: 1 if the word is attached to a slot of a live PTE table, 0 if
+ * detached or its table is gone (orphaned: see spte_table_release()),
+ * -ENOENT if no pin of the folio is counted.
  */
 long shadow_pte_pin_count(struct folio *folio, u32 *ro, u32 *rw)
 {
@@ -2497,7 +2498,7 @@ long shadow_pte_pin_count(struct folio *folio, u32 *ro, u32 *rw)
 	if (p) {
 		*ro = p->ro;
 		*rw = p->rw;
-		ret = !!p->pt;
+		ret = p->t && spte_table_live(p->t);
 	}
 	spw_put(&r, NULL);
 	local_irq_restore(flags);

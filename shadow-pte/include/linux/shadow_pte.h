@@ -65,7 +65,7 @@ struct mm_struct;
 struct shadow_pte_table {
 	atomic_t ent[PTRS_PER_PTE];
 	struct rcu_head rcu;
-	atomic_t nrec;		/* pin records attached to this table */
+	atomic_t nrec;		/* pin words naming it, + the PTE table's */
 };
 
 static __always_inline unsigned int shadow_pte_ro(u32 v)

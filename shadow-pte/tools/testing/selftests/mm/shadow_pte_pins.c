@@ -664,10 +664,18 @@ out:
 	uprobe_remove();
 }
 
-static void test_munmap_pinned(void)
+/*
+ * munmap while io_uring holds 3 pins of one page. Of one page only: zap
+ * detaches the page's word from its slot. Of the whole PTE table: the
+ * final unmap leaves the pins on the shadow table, which the PTE table's
+ * release orphans; the unpin takes them off there and frees it.
+ */
+static void test_munmap_pinned(bool whole)
 {
+	const char *what = whole ? "munmap of the whole table" : "munmap of the pinned page";
 	long tables = spte_stable_tables();
 	long det = spte_vmstat("shadow_pte_pin_detach");
+	long orph = spte_vmstat("shadow_pte_table_orphan");
 	long unp = spte_vmstat("shadow_pte_unpin");
 	char *w = window();
 	int fd = uring_pin(w + 7 * pagesize, 3);
@@ -678,16 +686,21 @@ static void test_munmap_pinned(void)
 		return;
 	}
 	expect_entry("munmap: pinned before", getpid(), w + 7 * pagesize, 0, 3);
-	munmap(w, PMD_SZ);
-	ksft_test_result(spte_vmstat("shadow_pte_pin_detach") == det + 1,
-			 "munmap of a pinned page detaches its pins (%ld detached)\n",
-			 spte_vmstat("shadow_pte_pin_detach") - det);
+	munmap(whole ? w : w + 7 * pagesize, whole ? PMD_SZ : pagesize);
+	ksft_test_result(spte_vmstat("shadow_pte_pin_detach") == det + !whole &&
+			 spte_vmstat("shadow_pte_table_orphan") == orph + whole,
+			 "%s: %s (%ld detached, %ld orphaned)\n", what,
+			 whole ? "the shadow table keeps the pins" : "the word is detached",
+			 spte_vmstat("shadow_pte_pin_detach") - det,
+			 spte_vmstat("shadow_pte_table_orphan") - orph);
 	uring_unpin(fd);
 	ksft_test_result(spte_vmstat("shadow_pte_unpin") == unp + 3,
-			 "the detached pins are released by unpin (%ld)\n",
+			 "%s: unpin releases the 3 pins (%ld)\n", what,
 			 spte_vmstat("shadow_pte_unpin") - unp);
+	if (!whole)
+		munmap(w, PMD_SZ);
 	ksft_test_result(spte_settle_tables(tables) <= tables,
-			 "shadow table freed with its PTE table (%ld -> %ld)\n",
+			 "%s: shadow table freed (%ld -> %ld)\n", what,
 			 tables, spte_vmstat("nr_shadow_pte_tables"));
 }
 
@@ -1239,7 +1252,7 @@ int main(void)
 			       strerror(errno));
 	shadow = !access(SPTE_DIR, F_OK);
 	ksft_print_msg("scheme: %s\n", shadow ? "shadow PTEs" : "page bits (no " SPTE_DIR ")");
-	ksft_set_plan(shadow ? 43 + UPROBE_CASES + LEGACY_DIO_CASES : 12);
+	ksft_set_plan(shadow ? 47 + UPROBE_CASES + LEGACY_DIO_CASES : 12);
 
 	if (shadow) {
 		tables = spte_stable_tables();
@@ -1247,7 +1260,8 @@ int main(void)
 		test_gup_test_pins(w);
 		test_uring_pins(w);
 		munmap(w, PMD_SZ);
-		test_munmap_pinned();
+		test_munmap_pinned(false);
+		test_munmap_pinned(true);
 		test_mremap_pinned(false);
 		test_mremap_pinned(true);
 		test_gup_fast_first_pin();
