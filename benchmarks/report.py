@@ -242,12 +242,24 @@ def goals(summary, med):
     moved = [(m, ratio_min(m), before) for m, before in NOPIN_BEFORE.items()
              if ratio_min(m) is not None]
     if moved:
-        out_ = [x for x in moved if abs(x[1] - 1) > 0.005]
+        # A cost is a slowdown: one beyond 0.5% fails. A speedup beyond it
+        # is shown with shadow-off's ratio (the same tree without the shadow
+        # code): when that moved as much, the baseline build differs, not
+        # the cost of the hooks (as for fork below).
+        out_ = [x for x in moved if x[1] - 1 > 0.005]
+        fast = [x for x in moved if 1 - x[1] > 0.005]
+
+        def off_min(m):
+            r = ratio_min(m, 'shadow-off')
+            return f'; shadow-off, no code: {r:.4f}x' if r else ''
         m, r, before = max(moved, key=lambda x: abs(x[1] - 1))
         goal('nothing pinned: faults, munmap, GUP (fastest run / fastest run)',
-             f'worst {m} {r:.4f}x' + ('; beyond 0.5%: ' + ', '.join(
-                 f'{x[0]} {x[1]:.4f}x (0001-0019: {x[2]:.3f}x)' for x in out_) if out_ else ''),
-             'within 0.5% of baseline', not out_, ', '.join(x[0] for x in moved))
+             f'worst {m} {r:.4f}x' + ('; slower beyond 0.5%: ' + ', '.join(
+                 f'{x[0]} {x[1]:.4f}x (0001-0019: {x[2]:.3f}x)' for x in out_) if out_ else '') +
+             ('; faster beyond 0.5%: ' + ', '.join(
+                 f'{x[0]} {x[1]:.4f}x ({x[2]:.3f}x before{off_min(x[0])})' for x in fast)
+              if fast else ''),
+             'within 0.5% of baseline (or faster)', not out_, ', '.join(x[0] for x in moved))
     r = ratio('fork_none.ns_fork_task')
     if r is not None:
         off = ratio('fork_none.ns_fork_task', 'shadow-off')

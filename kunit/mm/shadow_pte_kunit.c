@@ -1122,14 +1122,14 @@ static void spte_released_table_outlives_its_words(struct kunit *test)
 		orphans = spte_event(SHADOW_PTE_TABLE_ORPHAN);
 		tables = shadow_pte_nr_tables();
 		pte_free(current->mm, pgtable);
+		spte_drain();
 		/* The word still names the shadow table, which outlives its PTE table. */
 		KUNIT_EXPECT_EQ(test, spte_event(SHADOW_PTE_TABLE_ORPHAN), orphans + 1);
+		KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), tables);
 		KUNIT_EXPECT_EQ(test, shadow_pte_read(t, 7), n << SHADOW_PTE_RW_SHIFT);
 		KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(folio, &ro, &rw), 0L);
 		KUNIT_EXPECT_EQ(test, rw, n);
 		KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(folio), k ? 2 : 1);
-		spte_drain();
-		KUNIT_EXPECT_EQ(test, shadow_pte_nr_tables(), tables);
 		/*
 		 * Pinned again through its PTE: attached there, with every pin;
 		 * the orphan lost its last word and goes.

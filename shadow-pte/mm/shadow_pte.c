@@ -275,8 +275,8 @@ static void shadow_pte_table_free_rcu(struct shadow_pte_table *t)
 
 /*
  * A shadow table's nrec counts its references: the pin words and records
- * that name one of its slots, plus SPTE_TABLE_LIVE while its PTE table
- * holds it (from shadow_pte_attach() to spte_table_release()). The last
+ * that name one of its slots, plus SPTE_TABLE_LIVE for its PTE table (from
+ * shadow_pte_attach() until a grace period after spte_table_release()). The last
  * reference to go frees it; until then a word may name it after its PTE
  * table is gone, so an unpin never needs the PTE table.
  */
@@ -381,30 +381,42 @@ static __always_inline bool spte_range_has_pins(struct shadow_pte_table *t,
 }
 
 /*
+ * A grace period after spte_table_release(): no GUP-fast walker that read
+ * the table pointer before it was cleared is still running, so none can
+ * take a reference any more. Drop the PTE table's: free the shadow table
+ * if no word names it; otherwise the last word to let go frees it.
+ */
+static void spte_table_release_cb(struct rcu_head *head)
+{
+	struct shadow_pte_table *t = container_of(head, struct shadow_pte_table, rcu);
+
+	if (!atomic_sub_return(SPTE_TABLE_LIVE, &t->nrec))
+		shadow_pte_table_free(t);
+}
+
+/*
  * pagetable_pte_dtor() and pgtable_trans_huge_deposit(): the PTE table is
  * unreachable from the page tables (a GUP-fast walker may still be in it,
- * with IRQs off). Clear the pointer and drop the PTE table's reference
- * (SPTE_TABLE_LIVE). If pin words or records still name the shadow table
- * (pins of PTEs that munmap's zap left to this release, a GUP-fast walker
- * backing out, or stale ones: "Locking" in Documentation/mm/shadow_pte.rst),
+ * with IRQs off). Clear the pointer, and drop the PTE table's reference
+ * (SPTE_TABLE_LIVE) after a grace period. If pin words or records still
+ * name the shadow table then (pins of PTEs that munmap's zap left to this
+ * release, or stale ones: "Locking" in Documentation/mm/shadow_pte.rst),
  * it lives on, orphaned: nothing reads its entries any more, and the last
- * of them to go frees it (spte_table_put()), from any context. Otherwise it
- * is freed after a grace period.
+ * of them to go frees it (spte_table_put()), from any context.
  *
- * A GUP-fast walker takes its reference with atomic_inc_not_zero(), so it
- * cannot revive a table whose last reference went: the fully ordered
- * atomics decide who frees.
+ * Keeping the reference through the grace period lets a GUP-fast walker
+ * attach with a plain atomic_inc(): a walker that read the pointer before
+ * it was cleared holds a live table until it enables IRQs.
  */
 static void spte_table_release(struct ptdesc *pt)
 {
 	struct shadow_pte_table *t = pt->pt_shadow;
 
 	WRITE_ONCE(pt->pt_shadow, NULL);
-	if (atomic_sub_return(SPTE_TABLE_LIVE, &t->nrec)) {
+	/* A statistic: a walker backing out may still drop its word. */
+	if (spte_nrec(t))
 		count_vm_event(SHADOW_PTE_TABLE_ORPHAN);
-		return;
-	}
-	shadow_pte_table_free_rcu(t);
+	call_rcu(&t->rcu, spte_table_release_cb);
 }
 
 /* pagetable_pte_dtor(), inline, frees PTE tables in modules too: exported. */
@@ -1731,13 +1743,11 @@ static __always_inline int spte_gup_fast_pin(pte_t *ptep, pte_t pte, pmd_t *pmdp
 	v = spw_lock(w);
 	if (!v) {
 		/*
-		 * The folio's first counted pin: nrec before the count. Not
-		 * on a table whose last reference went (spte_table_release()).
+		 * The folio's first counted pin: nrec before the count. @t
+		 * holds its PTE table's reference while this walker runs
+		 * (spte_table_release()).
 		 */
-		if (unlikely(!atomic_inc_not_zero(&t->nrec))) {
-			spw_unlock(w, v);
-			goto fallback;
-		}
+		atomic_inc(&t->nrec);
 		nv = spw_slot(t, idx) | one;
 	} else if (!(v & SPW_EXT) && (v & SPW_SLOT_MASK) == spw_slot(t, idx) &&
 		   (v & mask) < lim) {
@@ -1753,8 +1763,7 @@ static __always_inline int spte_gup_fast_pin(pte_t *ptep, pte_t pte, pmd_t *pmdp
 	/*
 	 * Publish, then recheck: pairs with the barrier between clearing a
 	 * PTE and reading its counts in zap and mremap. A walker that sees
-	 * the table pointer cleared backs out and drops its reference,
-	 * which frees a table orphaned meanwhile.
+	 * the table pointer cleared backs out and drops its reference.
 	 */
 	smp_mb();
 	if (likely(pmd_val(pmd) == pmd_val(pmdp_get_lockless(pmdp)) &&
@@ -2478,7 +2487,8 @@ void __shadow_pte_move_range(struct ptdesc *old_pt, unsigned int oidx,
  * @rw: R/W pins in its pin word
  *
  * Return: 1 if the word is attached to a slot of a live PTE table, 0 if
- * detached or its table is gone (orphaned: see spte_table_release()),
+ * detached or its table is gone (orphaned, a grace period after
+ * spte_table_release()),
  * -ENOENT if no pin of the folio is counted.
  */
 long shadow_pte_pin_count(struct folio *folio, u32 *ro, u32 *rw)

@@ -1666,7 +1666,7 @@ static __noreturn void check_tables_after(pid_t pid, long tables0)
 
 int main(int argc, char **argv)
 {
-	long tables0, fails0, injected, next_q, t;
+	long tables0, fails0, orphans0, detaches0, injected, next_q, t;
 	pid_t tables_pid;
 	bool finished;
 	int i;
@@ -1704,6 +1704,8 @@ int main(int argc, char **argv)
 			check_tables_after(tables_pid, tables0);
 	}
 	fails0 = spte_vmstat("shadow_pte_alloc_fail");
+	orphans0 = spte_vmstat("shadow_pte_table_orphan");
+	detaches0 = spte_vmstat("shadow_pte_pin_detach");
 	setup_memory();
 	if (cfg.faults)
 		faults_set(cfg.fail_pct);
@@ -1754,6 +1756,10 @@ int main(int argc, char **argv)
 		report("op %s iterations=%lu errors=%lu\n", op_name[i], LOAD(&op_iters[i]),
 		       LOAD(&op_errs[i]));
 	report("faults injected=%ld\n", injected);
+	/* How often munmap left pins to an orphan, and zap detached a word. */
+	report("shadow tables orphaned=%ld, pin words detached=%ld\n",
+	       spte_vmstat("shadow_pte_table_orphan") - orphans0,
+	       spte_vmstat("shadow_pte_pin_detach") - detaches0);
 	report("fork checks with a 4-page buffer in a large-folio arena=%lu\n",
 	       LOAD(&range_checks));
 	report("quiesce runs=%d skipped=%d unexpected errnos=%lu\n", qs.runs, qs.skipped,
