@@ -13,6 +13,7 @@
 #include <linux/hugetlb.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
+#include <linux/kmemleak.h>
 #include <linux/lockdep.h>
 #include <linux/memblock.h>
 #include <linux/log2.h>
@@ -76,6 +77,8 @@ static_assert(sizeof_field(struct ptdesc, pt_shadow) == sizeof_field(struct page
  * a detached one nothing.
  */
 #define SPTE_IDX_BITS		10
+/* A shadow table's alignment: pin words name it in units of it. */
+#define SPTE_TABLE_ALIGN	64
 #define SPTE_RO_MAX		((1U << (32 - SPTE_IDX_BITS)) - 1)
 
 struct shadow_pte_record {
@@ -192,7 +195,8 @@ static int __init shadow_pte_init(void)
 	 * tables to the memcg of the allocating task, as page tables are.
 	 */
 	shadow_pte_cache = kmem_cache_create("shadow_pte_table",
-					     sizeof(struct shadow_pte_table), 0,
+					     sizeof(struct shadow_pte_table),
+					     SPTE_TABLE_ALIGN,
 					     SLAB_ACCOUNT | SLAB_HWCACHE_ALIGN,
 					     NULL);
 	return shadow_pte_cache ? 0 : -ENOMEM;
@@ -392,6 +396,9 @@ static void spte_table_release_cb(struct rcu_head *head)
 
 	if (!atomic_sub_return(SPTE_TABLE_LIVE, &t->nrec))
 		shadow_pte_table_free(t);
+	else
+		/* Only pin words name an orphan, and not by its address. */
+		kmemleak_not_leak(t);
 }
 
 /*
@@ -1118,10 +1125,11 @@ static __always_inline void spte_rec_unpin(struct shadow_pte_record *p,
 #define SPW_IDX_SHIFT		2
 #define SPW_RO_SHIFT		11
 #define SPW_RW_SHIFT		17
-#define SPW_PFN_SHIFT		24
-#define SPW_PFN_BITS		(BITS_PER_LONG - SPW_PFN_SHIFT)
-/* A shadow table is cache-line aligned (SLAB_HWCACHE_ALIGN). */
-#define SPW_TABLE_SHIFT		6
+#define SPW_NAME_SHIFT		24
+#define SPW_NAME_BITS		(BITS_PER_LONG - SPW_NAME_SHIFT)
+/* Shadow tables are SPTE_TABLE_ALIGN aligned: a name drops those bits. */
+#define SPW_TABLE_ALIGN_SHIFT	6
+static_assert(SPTE_TABLE_ALIGN == 1 << SPW_TABLE_ALIGN_SHIFT);
 #define SPW_RO_MAX		0x3fUL
 #define SPW_RW_MAX		0x7fUL
 /* The limits in the word's fields; CONFIG_DEBUG_SHADOW_PTE lowers them. */
@@ -1133,11 +1141,11 @@ static_assert(SHADOW_PTE_WORD_RW_LIMIT <= SPW_RW_MAX);
 #define SPW_RW_ONE		BIT(SPW_RW_SHIFT)
 #define SPW_RO_MASK		(SPW_RO_MAX << SPW_RO_SHIFT)
 #define SPW_RW_MASK		(SPW_RW_MAX << SPW_RW_SHIFT)
-#define SPW_SLOT_MASK		(~0UL << SPW_PFN_SHIFT | 0x1ffUL << SPW_IDX_SHIFT)
+#define SPW_SLOT_MASK		(~0UL << SPW_NAME_SHIFT | 0x1ffUL << SPW_IDX_SHIFT)
 
 static_assert(PTRS_PER_PTE <= 0x200);
 static_assert(SPW_IDX_SHIFT + 9 == SPW_RO_SHIFT);
-static_assert(SPW_RO_SHIFT + 6 == SPW_RW_SHIFT && SPW_RW_SHIFT + 7 == SPW_PFN_SHIFT);
+static_assert(SPW_RO_SHIFT + 6 == SPW_RW_SHIFT && SPW_RW_SHIFT + 7 == SPW_NAME_SHIFT);
 /* A record's address has bits 0 and 1 free. */
 static_assert(__alignof__(struct shadow_pte_record) >= 4);
 
@@ -1227,20 +1235,20 @@ static __always_inline unsigned long *spte_word(struct folio *folio)
  */
 static __always_inline unsigned long spw_tname(const struct shadow_pte_table *t)
 {
-	return ((unsigned long)t - PAGE_OFFSET) >> SPW_TABLE_SHIFT;
+	return ((unsigned long)t - PAGE_OFFSET) >> SPW_TABLE_ALIGN_SHIFT;
 }
 
 static __always_inline bool spte_table_nameable(const struct shadow_pte_table *t)
 {
-	return IS_ALIGNED((unsigned long)t, 1UL << SPW_TABLE_SHIFT) &&
-	       !(spw_tname(t) >> SPW_PFN_BITS);
+	return IS_ALIGNED((unsigned long)t, 1UL << SPW_TABLE_ALIGN_SHIFT) &&
+	       !(spw_tname(t) >> SPW_NAME_BITS);
 }
 
 /* The slot field of a word for PTE @idx of the table with shadow table @t. */
 static __always_inline unsigned long spw_slot(const struct shadow_pte_table *t,
 					      unsigned int idx)
 {
-	return spw_tname(t) << SPW_PFN_SHIFT | (unsigned long)idx << SPW_IDX_SHIFT;
+	return spw_tname(t) << SPW_NAME_SHIFT | (unsigned long)idx << SPW_IDX_SHIFT;
 }
 
 static __always_inline unsigned int spw_idx(unsigned long v)
@@ -1254,10 +1262,10 @@ static __always_inline unsigned int spw_idx(unsigned long v)
  */
 static __always_inline struct shadow_pte_table *spw_table(unsigned long v)
 {
-	unsigned long name = v >> SPW_PFN_SHIFT;
+	unsigned long name = v >> SPW_NAME_SHIFT;
 
 	return name ? (struct shadow_pte_table *)(PAGE_OFFSET +
-						  (name << SPW_TABLE_SHIFT)) : NULL;
+						  (name << SPW_TABLE_ALIGN_SHIFT)) : NULL;
 }
 
 /*
@@ -1349,9 +1357,9 @@ static __always_inline unsigned long spw_encode(const struct shadow_pte_record *
 	unsigned long name = p->t ? spw_tname(p->t) : 0;
 
 	if (p->ro > SHADOW_PTE_WORD_RO_LIMIT || p->rw > SHADOW_PTE_WORD_RW_LIMIT ||
-	    WARN_ON_ONCE(p->t && (!name || name >> SPW_PFN_BITS)))
+	    WARN_ON_ONCE(p->t && (!name || name >> SPW_NAME_BITS)))
 		return 0;
-	return name << SPW_PFN_SHIFT | (unsigned long)p->rw << SPW_RW_SHIFT |
+	return name << SPW_NAME_SHIFT | (unsigned long)p->rw << SPW_RW_SHIFT |
 	       (unsigned long)p->ro << SPW_RO_SHIFT |
 	       (unsigned long)p->idx << SPW_IDX_SHIFT;
 }
@@ -1456,7 +1464,7 @@ static int spte_words_alloc(void)
 	if (shadow_pte_word_chunks)
 		goto out;
 	/* A PTE table's PFN must fit in a word (x86_64: 52 - 12 bits). */
-	if (WARN_ON_ONCE(!npfn || (npfn - 1) >> SPW_PFN_BITS)) {
+	if (WARN_ON_ONCE(!npfn || (npfn - 1) >> SPW_NAME_BITS)) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -2325,7 +2333,7 @@ static __always_inline void spte_detach_word(unsigned long *w,
 	}
 	idx = spw_idx(v);
 	nv = v;
-	if (v && v >> SPW_PFN_SHIFT == spw_tname(t) && idx >= lo && idx < hi) {
+	if (v && v >> SPW_NAME_SHIFT == spw_tname(t) && idx >= lo && idx < hi) {
 		/* spte_rec_detach(): the counts, then nrec. */
 		spw_apply(&t->ent[idx], v, false);
 		atomic_dec(&t->nrec);
