@@ -633,18 +633,49 @@ static void arena_thp_policy(struct arena *a, char *p)
 		madvise(p, ARENA_SZ, MADV_NOHUGEPAGE);
 }
 
-/* munmap + mmap(MAP_FIXED) of a whole arena: its PTE tables are freed. */
+/*
+ * io_uring fixed buffers on up to 8 pages of @a (write-locked), or -1:
+ * pins the remap holds across the munmap, so that the PTE tables it frees
+ * still have pins on them (their shadow tables are orphaned) and the
+ * unregister afterwards unpins through the orphans.
+ */
+static int remap_pin(struct thr *t, struct arena *a)
+{
+	unsigned int i, nr = 1 + below(t, 8);
+	struct iovec iov[8];
+	int fd = uring_setup();
+
+	if (fd < 0)
+		return -1;
+	for (i = 0; i < nr; i++) {
+		iov[i].iov_base = a->base + pick_pg(t, 1) * cfg.pagesize;
+		iov[i].iov_len = cfg.pagesize;
+	}
+	if (uring_register(fd, iov, nr)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * munmap + mmap(MAP_FIXED) of a whole arena: its PTE tables are freed;
+ * half the time with io_uring pins held across it (remap_pin()).
+ */
 static int op_remap(struct thr *t)
 {
 	struct arena *a = &arenas[below(t, NR_ARENAS)];
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS, ret = timed_lock(a, true);
 	unsigned long i;
+	int pin_fd = -1;
 	char *p;
 
 	if (ret)
 		return -ret;
 	if (a->dead)
 		goto out;
+	if (rnd(t) & 1)
+		pin_fd = remap_pin(t, a);
 	if (rnd(t) & 1) {
 		p = mmap(a->base, ARENA_SZ, PROT_READ | PROT_WRITE, flags | MAP_FIXED, -1, 0);
 	} else {
@@ -667,6 +698,11 @@ static int op_remap(struct thr *t)
 		STORE(&a->claim[i], 0);
 out:
 	pthread_rwlock_unlock(&a->lock);
+	if (pin_fd >= 0) {
+		if (uring_unregister(pin_fd))
+			msg("remap: unregister failed\n");
+		close(pin_fd);
+	}
 	return ret;
 }
 
