@@ -1315,6 +1315,10 @@ static void spte_munmap_whole_table_orphans(struct kunit *test)
 	pages = kunit_kcalloc(test, n, sizeof(*pages), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pages);
 	table = ALIGN(addr, PMD_SIZE);
+	/* Order-0 pages: a THP's pins have no words. */
+	if (IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		KUNIT_EXPECT_EQ(test, do_madvise(current->mm, addr, 2 * PMD_SIZE,
+						 MADV_NOHUGEPAGE), 0);
 	for (i = 0, off = 0; i < n; i++, off += PAGE_SIZE) {
 		spte_touch(test, table + off);
 		pages[i] = spte_gup_pin(test, table + off, FOLL_WRITE, 1);
