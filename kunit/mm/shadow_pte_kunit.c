@@ -1231,11 +1231,12 @@ static void spte_move_range_moves_pinned_entries(struct kunit *test)
 	unsigned long orphans = spte_event(SHADOW_PTE_TABLE_ORPHAN);
 	unsigned long addr = spte_map(test), base = addr, end;
 	unsigned int i, idx, nidx = 100;
-	struct shadow_pte_table *t;
+	struct shadow_pte_table *t, *ot;
 	struct page *rw, *ro;
 	pte_t *ptep, moved[8];
 	pgtable_t pgtable;
 	spinlock_t *ptl;	/* the PTL of @base's table */
+	int onrec, nnrec;
 	u32 r, w;
 
 	/* Eight PTEs of one table inside the 16-page mapping. */
@@ -1257,8 +1258,14 @@ static void spte_move_range_moves_pinned_entries(struct kunit *test)
 	for (i = 0; i < 8; i++)
 		moved[i] = ptep_get(ptep + i);
 	KUNIT_EXPECT_TRUE(test, pte_none(moved[3]));
+	ot = ptdesc_shadow(virt_to_ptdesc(ptep));
+	onrec = atomic_read(&ot->nrec);
+	nnrec = atomic_read(&t->nrec);
 	__shadow_pte_move_range(virt_to_ptdesc(ptep), idx, page_ptdesc(pgtable), nidx,
 				moved, 8);
+	/* Each table's references follow the two words exactly. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&ot->nrec), onrec - 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->nrec), nnrec + 2);
 	spte_unlock(ptep, ptl);
 	for (i = 0; i < 8; i++) {
 		KUNIT_EXPECT_EQ(test, spte_entry_of(test, base + i * PAGE_SIZE), 0U);
@@ -1275,6 +1282,8 @@ static void spte_move_range_moves_pinned_entries(struct kunit *test)
 	ptep = spte_lock(test, base, &ptl);
 	__shadow_pte_move_range(page_ptdesc(pgtable), nidx, virt_to_ptdesc(ptep), idx,
 				moved, 8);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ot->nrec), onrec);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->nrec), nnrec);
 	spte_unlock(ptep, ptl);
 	for (i = 0; i < 8; i++) {
 		KUNIT_EXPECT_EQ(test, shadow_pte_read(t, nidx + i), 0U);
@@ -1520,11 +1529,12 @@ static void spte_folio_add_pin_without_record_moves(struct kunit *test)
 	const unsigned int n = SHADOW_PTE_WORD_RW_LIMIT, nidx = 100;
 	unsigned long addr = spte_map(test);
 	unsigned int i, idx = pte_index(addr);
-	struct shadow_pte_table *t;
+	struct shadow_pte_table *t, *ot;
 	struct page *page = NULL;
 	pgtable_t pgtable;
 	spinlock_t *ptl;	/* the PTL of @addr's table */
 	pte_t *ptep, pte;
+	int onrec, nnrec;
 	u32 v;
 
 	spte_touch(test, addr);
@@ -1539,8 +1549,14 @@ static void spte_folio_add_pin_without_record_moves(struct kunit *test)
 
 	ptep = spte_lock(test, addr, &ptl);
 	pte = ptep_get(ptep);
+	ot = ptdesc_shadow(virt_to_ptdesc(ptep));
+	onrec = atomic_read(&ot->nrec);
+	nnrec = atomic_read(&t->nrec);
 	__shadow_pte_move_range(virt_to_ptdesc(ptep), idx, page_ptdesc(pgtable), nidx,
 				&pte, 1);
+	/* The settle of the saturated count gives the batch's references back first. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&ot->nrec), onrec - 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->nrec), nnrec + 1);
 	spte_unlock(ptep, ptl);
 	for (i = 0; i < n; i++) {
 		unpin_user_page(page);

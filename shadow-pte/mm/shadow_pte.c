@@ -1241,7 +1241,7 @@ static __always_inline unsigned long spw_tname(const struct shadow_pte_table *t)
 static __always_inline bool spte_table_nameable(const struct shadow_pte_table *t)
 {
 	return IS_ALIGNED((unsigned long)t, 1UL << SPW_TABLE_ALIGN_SHIFT) &&
-	       !(spw_tname(t) >> SPW_NAME_BITS);
+	       spw_tname(t) && !(spw_tname(t) >> SPW_NAME_BITS);
 }
 
 /* The slot field of a word for PTE @idx of the table with shadow table @t. */
@@ -1863,18 +1863,18 @@ void __shadow_pte_check_fork(pte_t *ptep, struct folio *folio,
 }
 
 /*
- * The rest of spte_unpin_word(): @w locked, @v its value. Returns the
- * number of pins taken out.
+ * The rest of spte_unpin_word(), under the word's lock: any word. Returns
+ * the number of pins taken out.
  */
 static noinline int spte_unpin_general(struct folio *folio, unsigned long *w,
-				       unsigned long v, int refs)
+				       int refs)
 {
 	struct shadow_pte_record *p, *gone;
 	struct shadow_pte_table *t;
 	struct spw_ref r;
 	int n = 0;
 
-	p = spw_ref(&r, w, v);
+	p = spw_get(&r, w);
 	if (!p)
 		goto unlock;
 	spte_debug_check(p, folio, "unpin");
@@ -1891,21 +1891,32 @@ unlock:
 }
 
 /*
- * Take @refs pins of @page's folio out of its word @w, which was not 0
- * (IRQs are off), and unlock it. Returns the number of pins taken out.
+ * Take @refs pins of @page's folio out of its word @w, which read @v, not
+ * 0 (IRQs are off). Returns the number of pins taken out.
+ *
+ * The common case, the folio's only pin in an inline word, takes no lock:
+ * one compare-and-exchange takes the word from that pin to 0 (a locked
+ * word fails it: its lock holder stores it back), and then the pin comes
+ * off its entry and the word's reference off its table, as
+ * spte_rec_unpin() and spte_rec_detach() would under the lock. Until then
+ * the entry over-counts by this pin, which is safe, and what the word
+ * referenced keeps the table: whoever reads the slot in between (zap,
+ * mremap, fork) sees a word of 0 and a count that it leaves alone, since
+ * spte_settle() sees the reference too.
  */
 static __always_inline int spte_unpin_word(struct page *page,
-					   unsigned long *w, int refs)
+					   unsigned long *w, unsigned long v,
+					   int refs)
 {
 	struct shadow_pte_table *t;
-	unsigned long v, c;
+	unsigned long c;
 
-	v = spw_lock(w);
-	c = v & (SPW_RO_MASK | SPW_RW_MASK);
-	if (unlikely(refs != 1 || (v & SPW_EXT) ||
-		     (c != SPW_RO_ONE && c != SPW_RW_ONE)))
-		return spte_unpin_general(page_folio(page), w, v, refs);
-	/* The common case, the folio's only pin: unpin and detach. */
+	do {
+		c = v & (SPW_RO_MASK | SPW_RW_MASK);
+		if (unlikely(refs != 1 || (v & (SPW_LOCK | SPW_EXT)) ||
+			     (c != SPW_RO_ONE && c != SPW_RW_ONE)))
+			return spte_unpin_general(page_folio(page), w, refs);
+	} while (!try_cmpxchg(w, &v, 0));
 	if (IS_ENABLED(CONFIG_DEBUG_SHADOW_PTE)) {
 		struct shadow_pte_record dbg;
 
@@ -1922,7 +1933,6 @@ static __always_inline int spte_unpin_word(struct page *page,
 		spte_table_put(t);
 	}
 	this_cpu_dec(spte_nr_records);
-	spw_unlock(w, 0);
 	return 1;
 }
 
@@ -1933,17 +1943,20 @@ static __always_inline int spte_unpin_word(struct page *page,
 void __shadow_pte_unpin_folio(struct folio *folio, int refs)
 {
 	unsigned long *w = spte_word(folio);
-	unsigned long flags;
+	unsigned long flags, v;
 	int n;
 
 	/*
 	 * A word of 0 holds no pin of this folio: a counted pin was in its
 	 * word before the pin was handed out.
 	 */
-	if (!w || !(READ_ONCE(*w) & ~SPW_LOCK))
+	if (!w)
+		return;
+	v = READ_ONCE(*w);
+	if (!(v & ~SPW_LOCK))
 		return;
 	local_irq_save(flags);
-	n = spte_unpin_word(&folio->page, w, refs);
+	n = spte_unpin_word(&folio->page, w, v, refs);
 	local_irq_restore(flags);
 	if (n)
 		count_vm_events(SHADOW_PTE_UNPIN, n);
@@ -1958,7 +1971,7 @@ void __shadow_pte_unpin_folio(struct folio *folio, int refs)
  * and entries in one pass, before any of the folios' pin counts is
  * lowered, as __shadow_pte_unpin_folio() would one by one. IRQs go off
  * once per SPTE_UNPIN_BATCH entries and the vm event is counted once; the
- * per-page work is spte_unpin_word(), under each word's lock as before.
+ * per-page work is spte_unpin_word(), as for one folio.
  *
  * The page's word is read without looking at its folio: a word that is
  * not 0 holds pins counted on an order-0 anonymous folio (no other folio
@@ -1970,7 +1983,7 @@ void __shadow_pte_unpin_pages(struct page * const *pages, unsigned long npages)
 	/* Pairs with the release in spte_words_alloc(): the directory is set. */
 	unsigned long nc = smp_load_acquire(&shadow_pte_word_chunks);
 	unsigned long **dir = spte_word_dir;
-	unsigned long flags, i = 0, end, pfn, *chunk, *w;
+	unsigned long flags, i = 0, end, pfn, *chunk, *w, v;
 	long n = 0;
 
 	if (!nc)
@@ -1987,8 +2000,9 @@ void __shadow_pte_unpin_pages(struct page * const *pages, unsigned long npages)
 				continue;
 			w = spte_chunk_word(chunk, pfn);
 			/* Unlocked, as in __shadow_pte_unpin_folio(). */
-			if (READ_ONCE(*w) & ~SPW_LOCK)
-				n += spte_unpin_word(pages[i], w, 1);
+			v = READ_ONCE(*w);
+			if (v & ~SPW_LOCK)
+				n += spte_unpin_word(pages[i], w, v, 1);
 		}
 		local_irq_restore(flags);
 	}
@@ -2286,7 +2300,11 @@ static __always_inline void spw_apply(atomic_t *e, unsigned long v, bool add)
 		spte_count_apply(e, true, add ? rw : -rw);
 }
 
-/* spte_detach_word() for a word that points to a record (rare). */
+/*
+ * spte_detach_word() or spte_move_word() for a word that points to a
+ * record (rare): detach the record from a slot in [@lo, @hi) of @t, and
+ * attach it to slot @nidx of @nt if that is set.
+ */
 static noinline void spte_detach_record(unsigned long *w, unsigned long v,
 					struct shadow_pte_table *t,
 					unsigned int lo, unsigned int hi,
@@ -2309,17 +2327,15 @@ static noinline void spte_detach_record(unsigned long *w, unsigned long v,
 }
 
 /*
- * Detach the pin word @w if it is attached to a slot in [@lo, @hi) of the
- * live shadow table @t, or retarget it to slot @nidx of @nt if that is
- * set: the record primitives' deltas, on the word itself. The counts do
- * not change, so the word's form does not either. @t keeps its PTE
- * table's reference, so dropping the word's cannot free it.
+ * zap: detach the pin word @w if it is attached to a slot in [@lo, @hi)
+ * of the live shadow table @t: the record primitives' deltas, on the word
+ * itself. The counts do not change, so the word's form does not either.
+ * @t keeps its PTE table's reference, so dropping the word's cannot free
+ * it.
  */
 static __always_inline void spte_detach_word(unsigned long *w,
 					     struct shadow_pte_table *t,
-					     unsigned int lo, unsigned int hi,
-					     struct shadow_pte_table *nt,
-					     unsigned int nidx)
+					     unsigned int lo, unsigned int hi)
 {
 	unsigned long flags, v, nv;
 	unsigned int idx;
@@ -2327,7 +2343,7 @@ static __always_inline void spte_detach_word(unsigned long *w,
 	local_irq_save(flags);
 	v = spw_lock(w);
 	if (unlikely(v & SPW_EXT)) {
-		spte_detach_record(w, v, t, lo, hi, nt, nidx);
+		spte_detach_record(w, v, t, lo, hi, NULL, 0);
 		local_irq_restore(flags);
 		return;
 	}
@@ -2338,14 +2354,7 @@ static __always_inline void spte_detach_word(unsigned long *w,
 		spw_apply(&t->ent[idx], v, false);
 		atomic_dec(&t->nrec);
 		nv = v & ~SPW_SLOT_MASK;
-		if (nt) {
-			/* spte_rec_attach(): nrec, then the counts. */
-			atomic_inc(&nt->nrec);
-			spw_apply(&nt->ent[nidx], v, true);
-			nv |= spw_slot(nt, nidx);
-		} else {
-			count_vm_event(SHADOW_PTE_PIN_DETACH);
-		}
+		count_vm_event(SHADOW_PTE_PIN_DETACH);
 	}
 	spw_unlock(w, nv);
 	local_irq_restore(flags);
@@ -2361,7 +2370,7 @@ static void spte_detach_folio(struct shadow_pte_table *t, unsigned int lo,
 		return;
 	w = spte_word(folio);
 	if (w)
-		spte_detach_word(w, t, lo, hi, NULL, 0);
+		spte_detach_word(w, t, lo, hi);
 }
 
 /*
@@ -2393,12 +2402,76 @@ int __shadow_pte_move_prepare(struct ptdesc *new_pt,
 	return shadow_pte_attach(new_pt, &pa->table) ? 0 : -EAGAIN;
 }
 
-/* What __shadow_pte_move_range() moves, for its per-PTE step. */
+/*
+ * What __shadow_pte_move_range() moves, for its per-PTE step. Computed
+ * once per batch: the old table's name and the new batch's first slot as
+ * a word holds them, and the pin word directory. @nt's references are
+ * taken ahead (@held of them, not yet used) and @ot's given back after
+ * (@odrop), each with one atomic per batch: see spte_move_word().
+ */
 struct spte_move {
 	struct shadow_pte_table *ot, *nt;
 	pte_t *new_ptep;
 	unsigned int oidx, nidx;
+	unsigned long oname, nslot;
+	unsigned long **dir;
+	unsigned long nc;
+	unsigned int nr, held, odrop;
 };
+
+/* Give back what @m holds of @ot's and @nt's references. */
+static void spte_move_settle_refs(struct spte_move *m)
+{
+	if (m->odrop)
+		atomic_sub(m->odrop, &m->ot->nrec);
+	if (m->held)
+		atomic_sub(m->held, &m->nt->nrec);
+	m->odrop = 0;
+	m->held = 0;
+}
+
+/*
+ * mremap: retarget the pin word @w from slot @o of @m->ot to slot @n of
+ * @m->nt if it is attached there (both PTLs held): the counts move from
+ * entry to entry under the word's lock, as spte_rec_detach() and
+ * spte_rec_attach() would move them. The tables' nrec are batched: @nt
+ * takes the batch's size in references ahead when it has none left, so
+ * the word's reference is held before its counts arrive, and what is not
+ * used goes back after the batch; @ot's references go after the batch,
+ * after the counts. Neither table can be freed in between: both
+ * are live (their PTE tables' references) while their PTLs are held, and
+ * what reads a count of references under the PTL (spte_settle()) runs on
+ * @ot only after spte_move_settle_refs().
+ */
+static __always_inline void spte_move_word(struct spte_move *m,
+					   unsigned long *w, unsigned int o,
+					   unsigned int n)
+{
+	unsigned long flags, v;
+
+	local_irq_save(flags);
+	v = spw_lock(w);
+	if (unlikely(v & SPW_EXT)) {
+		spte_detach_record(w, v, m->ot, o, o + 1, m->nt, n);
+		local_irq_restore(flags);
+		return;
+	}
+	/* A name is never 0 (spte_table_nameable()): a word of 0 differs. */
+	if ((v & SPW_SLOT_MASK) == (m->oname | (unsigned long)o << SPW_IDX_SHIFT)) {
+		if (unlikely(!m->held)) {
+			m->held = m->nr;
+			atomic_add(m->held, &m->nt->nrec);
+		}
+		spw_apply(&m->ot->ent[o], v, false);
+		spw_apply(&m->nt->ent[n], v, true);
+		v = (v & ~SPW_SLOT_MASK) | (m->nslot +
+					    ((unsigned long)(n - m->nidx) << SPW_IDX_SHIFT));
+		m->held--;
+		m->odrop++;
+	}
+	spw_unlock(w, v);
+	local_irq_restore(flags);
+}
 
 /*
  * A saturated count moves with its PTE: it may stand for pins that no word
@@ -2417,35 +2490,37 @@ static void spte_carry_saturated(atomic_t *from, atomic_t *to)
 }
 
 /*
- * PTE @i of a move, whose old entry @e is not 0. A PTE that was none left
- * none behind it and moved nothing. The special bit moves with the PTE; a
- * pin word attached to the old slot is retargeted with its counts. The
- * word is found from the page frame: one that holds no order-0 anonymous
- * folio has a word of 0, and a word on another slot is left alone.
+ * PTE @i of a move, whose old entry @e was not 0. A PTE that was
+ * none left none behind it and moved nothing. The special bit moves with
+ * the PTE; a pin word attached to the old slot is retargeted with its
+ * counts. The word is found from the page frame: one that holds no
+ * order-0 anonymous folio has a word of 0, and a word on another slot is
+ * left alone.
  */
-static __always_inline void spte_move_one(const struct spte_move *m,
-					  unsigned int i, u32 e)
+static __always_inline void spte_move_one(struct spte_move *m, unsigned int i,
+					  u32 e)
 {
 	unsigned int o = m->oidx + i, n = m->nidx + i;
 	pte_t pte = ptep_get(&m->new_ptep[i]);
-	unsigned long *w;
+	unsigned long pfn, *chunk;
 
 	if (pte_none(pte))
 		return;
 	if (unlikely(shadow_pte_special(e))) {
 		atomic_andnot(SHADOW_PTE_SPECIAL, &m->ot->ent[o]);
-		if (!WARN_ON_ONCE(!m->nt))
-			atomic_or(SHADOW_PTE_SPECIAL, &m->nt->ent[n]);
+		atomic_or(SHADOW_PTE_SPECIAL, &m->nt->ent[n]);
 	}
 	if (!shadow_pte_pinned(e) || !pte_present(pte))
 		return;
-	w = spte_word_pfn(pte_pfn(pte));
-	if (w)
-		spte_detach_word(w, m->ot, o, o + 1, m->nt, n);
+	pfn = pte_pfn(pte);
+	chunk = spte_dir_chunk(m->dir, m->nc, pfn);
+	if (chunk)
+		spte_move_word(m, spte_chunk_word(chunk, pfn), o, n);
 	/* Counts left at the old slot: as for zap, a saturated one moves. */
 	if (unlikely(shadow_pte_pinned(atomic_read(&m->ot->ent[o])))) {
-		if (!WARN_ON_ONCE(!m->nt))
-			spte_carry_saturated(&m->ot->ent[o], &m->nt->ent[n]);
+		spte_carry_saturated(&m->ot->ent[o], &m->nt->ent[n]);
+		/* spte_settle() reads @ot's references: give back the batch's. */
+		spte_move_settle_refs(m);
 		spte_settle(m->ot, o, o + 1);
 	}
 }
@@ -2472,20 +2547,29 @@ void __shadow_pte_move_range(struct ptdesc *old_pt, unsigned int oidx,
 {
 	struct spte_move m = {
 		.ot = old_pt->pt_shadow, .nt = new_pt->pt_shadow,
-		.new_ptep = new_ptep, .oidx = oidx, .nidx = nidx,
+		.new_ptep = new_ptep, .oidx = oidx, .nidx = nidx, .nr = nr,
 	};
 	atomic_t *ent = &m.ot->ent[oidx];
 	unsigned int i;
-	u32 e;
 
-	if (WARN_ON_ONCE(oidx + nr > PTRS_PER_PTE || nidx + nr > PTRS_PER_PTE))
+	if (WARN_ON_ONCE(oidx + nr > PTRS_PER_PTE || nidx + nr > PTRS_PER_PTE) ||
+	    WARN_ON_ONCE(!m.nt))
 		return;
-	/* Most entries are 0: look for the next one in a leaf loop. */
-	for (i = spte_next_set(ent, 0, nr); i < nr; i = spte_next_set(ent, i + 1, nr)) {
-		e = atomic_read(&ent[i]);
-		if (e)
-			spte_move_one(&m, i, e);
-	}
+	i = spte_next_set(ent, 0, nr);
+	if (i == nr)
+		return;
+	m.oname = spw_tname(m.ot) << SPW_NAME_SHIFT;
+	m.nslot = spw_slot(m.nt, nidx);
+	/* Pairs with the release in spte_words_alloc(): the directory is set. */
+	m.nc = smp_load_acquire(&shadow_pte_word_chunks);
+	m.dir = spte_word_dir;
+	/*
+	 * Most entries are 0: look for the next one in a leaf loop. An entry
+	 * that went to 0 since (a GUP-fast walker backing out) moves nothing.
+	 */
+	for (; i < nr; i = spte_next_set(ent, i + 1, nr))
+		spte_move_one(&m, i, atomic_read(&ent[i]));
+	spte_move_settle_refs(&m);
 }
 
 /**
