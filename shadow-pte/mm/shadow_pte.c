@@ -2552,9 +2552,18 @@ void __shadow_pte_move_range(struct ptdesc *old_pt, unsigned int oidx,
 	atomic_t *ent = &m.ot->ent[oidx];
 	unsigned int i;
 
-	if (WARN_ON_ONCE(oidx + nr > PTRS_PER_PTE || nidx + nr > PTRS_PER_PTE) ||
-	    WARN_ON_ONCE(!m.nt))
+	if (WARN_ON_ONCE(oidx + nr > PTRS_PER_PTE || nidx + nr > PTRS_PER_PTE))
 		return;
+	if (WARN_ON_ONCE(!m.nt)) {
+		/*
+		 * __shadow_pte_move_prepare() failed to run: nothing can count
+		 * at the new place. Leave the pins on the old slots (an
+		 * over-count), but no special bit for a later PTE there.
+		 */
+		for (i = 0; i < nr; i++)
+			atomic_andnot(SHADOW_PTE_SPECIAL, &ent[i]);
+		return;
+	}
 	i = spte_next_set(ent, 0, nr);
 	if (i == nr)
 		return;
