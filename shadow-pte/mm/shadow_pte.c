@@ -1518,20 +1518,42 @@ out:
 	return ret;
 }
 
+/*
+ * A zeroed chunk of pin words. kmemleak scans it and never reports it
+ * (chunks are never freed once installed): a word that overflowed points
+ * to its record (SPW_EXT), and nothing else does.
+ */
+static unsigned long *spte_chunk_new(gfp_t gfp)
+{
+	unsigned long *chunk = (unsigned long *)get_zeroed_page(gfp);
+
+	if (chunk)
+		kmemleak_alloc(chunk, PAGE_SIZE, 0, gfp);
+	return chunk;
+}
+
+/* A chunk that no directory entry got: keep it as the spare, or free it. */
+static void spte_chunk_spare(unsigned long *chunk)
+{
+	if (!cmpxchg(&spte_spare_chunk, NULL, chunk))
+		return;
+	kmemleak_free(chunk);
+	free_page((unsigned long)chunk);
+}
+
 /* Keep a zeroed chunk for the next pin that needs one (may sleep). */
 static int spte_spare_fill(void)
 {
-	unsigned long chunk;
+	unsigned long *chunk;
 
 	if (READ_ONCE(spte_spare_chunk))
 		return 0;
 	if (spte_should_fail(&spte_fail_record))
 		return -ENOMEM;
-	chunk = get_zeroed_page(GFP_KERNEL);
+	chunk = spte_chunk_new(GFP_KERNEL);
 	if (!chunk)
 		return -ENOMEM;
-	if (cmpxchg(&spte_spare_chunk, NULL, (unsigned long *)chunk))
-		free_page(chunk);
+	spte_chunk_spare(chunk);
 	return 0;
 }
 
@@ -1549,7 +1571,7 @@ static noinline unsigned long *spte_chunk_alloc(unsigned long pfn)
 
 	chunk = xchg(&spte_spare_chunk, NULL);
 	if (!chunk && !spte_should_fail(&spte_fail_record))
-		chunk = (unsigned long *)get_zeroed_page(GFP_NOWAIT | __GFP_NOWARN);
+		chunk = spte_chunk_new(GFP_NOWAIT | __GFP_NOWARN);
 	if (!chunk)
 		return NULL;
 	/* Pairs with READ_ONCE() in spte_dir_chunk(): the chunk is zeroed. */
@@ -1559,8 +1581,7 @@ static noinline unsigned long *spte_chunk_alloc(unsigned long pfn)
 		return chunk;
 	}
 	/* Another pin installed one first: keep ours as the spare. */
-	if (cmpxchg(&spte_spare_chunk, NULL, chunk))
-		free_page((unsigned long)chunk);
+	spte_chunk_spare(chunk);
 	return old;
 }
 

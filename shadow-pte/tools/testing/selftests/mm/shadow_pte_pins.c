@@ -562,6 +562,71 @@ static void test_uring_pins(char *w)
 	expect_entry("io_uring unregister", getpid(), w, 0, 0);
 }
 
+#define KMEMLEAK	"/sys/kernel/debug/kmemleak"
+#define KML_CASE	"kmemleak sees a word's record"
+
+/* Lines of kmemleak's report that name a shadow-PTE function (@print: show the report), or -1. */
+static long kmemleak_spte_lines(bool print)
+{
+	char line[512];
+	long n = 0;
+	FILE *f = fopen(KMEMLEAK, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (print)
+			ksft_print_msg("%s", line);
+		if (strstr(line, "spte_") || strstr(line, "shadow_pte"))
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * Pins of a page beyond its word's inline counts live in a record that
+ * only the word points to, in a chunk of words. kmemleak must see that
+ * reference: 5 io_uring pins of one page (a record where
+ * CONFIG_DEBUG_SHADOW_PTE limits the word to 2 pins of a kind), held
+ * past kmemleak's minimum object age (5 s), then two scans.
+ */
+static void test_kmemleak_record(char *w)
+{
+	long before, after, ovf;
+	int fd;
+
+	if (access(KMEMLEAK, W_OK)) {
+		ksft_test_result_skip("%s: no %s (make stress's kernel has it)\n",
+				      KML_CASE, KMEMLEAK);
+		return;
+	}
+	before = kmemleak_spte_lines(false);
+	ovf = spte_file_number(SPTE_DIR "/word_overflows");
+	fd = uring_pin(w, 5);
+	if (fd < 0) {
+		ksft_test_result_fail("kmemleak: io_uring register: %s\n", strerror(-fd));
+		return;
+	}
+	if (spte_file_number(SPTE_DIR "/word_overflows") == ovf) {
+		uring_unpin(fd);
+		ksft_test_result_skip("%s: 5 pins fit in the word (no CONFIG_DEBUG_SHADOW_PTE)\n",
+				      KML_CASE);
+		return;
+	}
+	/* The first scan notes the record's checksum; the second may report it. */
+	sleep(6);
+	spte_write_file(KMEMLEAK, "scan");
+	spte_write_file(KMEMLEAK, "scan");
+	after = kmemleak_spte_lines(false);
+	if (after != before)
+		kmemleak_spte_lines(true);
+	uring_unpin(fd);
+	ksft_test_result(before >= 0 && after == before,
+			 "%s: %ld shadow-PTE report lines before a 6 s pin, %ld after\n",
+			 KML_CASE, before, after);
+}
+
 #define TRACEFS		"/sys/kernel/tracing"
 #define UPROBE_EVENT	"shadow_pte_test/target"
 #define UPROBE_CASES	4
@@ -1252,13 +1317,14 @@ int main(void)
 			       strerror(errno));
 	shadow = !access(SPTE_DIR, F_OK);
 	ksft_print_msg("scheme: %s\n", shadow ? "shadow PTEs" : "page bits (no " SPTE_DIR ")");
-	ksft_set_plan(shadow ? 47 + UPROBE_CASES + LEGACY_DIO_CASES : 12);
+	ksft_set_plan(shadow ? 48 + UPROBE_CASES + LEGACY_DIO_CASES : 12);
 
 	if (shadow) {
 		tables = spte_stable_tables();
 		w = window();
 		test_gup_test_pins(w);
 		test_uring_pins(w);
+		test_kmemleak_record(w);
 		munmap(w, PMD_SZ);
 		test_munmap_pinned(false);
 		test_munmap_pinned(true);
