@@ -591,9 +591,10 @@ static long kmemleak_spte_lines(bool print)
  * CONFIG_DEBUG_SHADOW_PTE limits the word to 2 pins of a kind), held
  * past kmemleak's minimum object age (5 s), then two scans.
  */
-static void test_kmemleak_record(char *w)
+static void test_kmemleak_record(void)
 {
 	long before, after, ovf;
+	char *w;
 	int fd;
 
 	if (access(KMEMLEAK, W_OK)) {
@@ -601,15 +602,18 @@ static void test_kmemleak_record(char *w)
 				      KML_CASE, KMEMLEAK);
 		return;
 	}
+	w = window();
 	before = kmemleak_spte_lines(false);
 	ovf = spte_file_number(SPTE_DIR "/word_overflows");
 	fd = uring_pin(w, 5);
 	if (fd < 0) {
-		ksft_test_result_fail("kmemleak: io_uring register: %s\n", strerror(-fd));
+		ksft_test_result_fail("%s: io_uring register: %s\n", KML_CASE, strerror(-fd));
+		munmap(w, PMD_SZ);
 		return;
 	}
 	if (spte_file_number(SPTE_DIR "/word_overflows") == ovf) {
 		uring_unpin(fd);
+		munmap(w, PMD_SZ);
 		ksft_test_result_skip("%s: 5 pins fit in the word (no CONFIG_DEBUG_SHADOW_PTE)\n",
 				      KML_CASE);
 		return;
@@ -622,6 +626,7 @@ static void test_kmemleak_record(char *w)
 	if (after != before)
 		kmemleak_spte_lines(true);
 	uring_unpin(fd);
+	munmap(w, PMD_SZ);
 	ksft_test_result(before >= 0 && after == before,
 			 "%s: %ld shadow-PTE report lines before a 6 s pin, %ld after\n",
 			 KML_CASE, before, after);
@@ -1324,7 +1329,6 @@ int main(void)
 		w = window();
 		test_gup_test_pins(w);
 		test_uring_pins(w);
-		test_kmemleak_record(w);
 		munmap(w, PMD_SZ);
 		test_munmap_pinned(false);
 		test_munmap_pinned(true);
@@ -1335,6 +1339,7 @@ int main(void)
 		test_legacy_dio();
 		test_thp_split_pinned();
 		test_uprobe_swap();
+		test_kmemleak_record();
 	}
 	test_fork_pinned();
 	test_fork_precision();
