@@ -107,10 +107,36 @@ grep -q '^@@@ DONE' "$OUTDIR/results.txt" || fail="${fail:-guest did not finish 
 # enabled" at every boot; its reports say "WARNING: possible ...",
 # "INFO: lockdep is turned off" or "DEBUG_LOCKS_WARN_ON".
 pat='Oops|BUG:|kernel BUG|WARNING:|KASAN|UBSAN|Kernel panic|general protection fault|possible recursive locking|possible circular locking|suspicious RCU usage|INFO: lockdep|DEBUG_LOCKS_WARN_ON|kmemleak: [0-9]+ new suspected|Call Trace:'
-if grep -Eq "$pat" "$OUTDIR/console.log"; then
+# QEMU's NVMe device (above) interrupts through a shared INTx line: the
+# guests have no PCI_MSI. Under TCG that line has been seen to fire some
+# 100000 times with no completion behind it, early in the boot, and the
+# kernel then disables it with an "irq N: nobody cared" trace whose
+# handlers are all nvme_irq (the NVMe tests passed in that boot). That
+# block comes from the emulated device, not from the code under test:
+# leave exactly such blocks out of the check, and say so.
+checked=$OUTDIR/console.checked
+awk -v note="$OUTDIR/console.nvme-intx" '
+	/irq [0-9]+: nobody cared/ { blk = $0 "\n"; inb = 1; only = 1; nh = 0; next }
+	inb {
+		blk = blk $0 "\n"
+		if ($0 ~ /\[<[0-9a-f]+>\]/) { nh++; if ($0 !~ /nvme_irq/) only = 0 }
+		if ($0 ~ /Disabling IRQ #/) {
+			inb = 0
+			if (only && nh) printf "%s", blk > note
+			else printf "%s", blk
+		}
+		next
+	}
+	{ print }
+	END { if (inb) printf "%s", blk }
+' "$OUTDIR/console.log" >"$checked"
+if [ -s "$OUTDIR/console.nvme-intx" ]; then
+	echo "$K: left out of the console check: an NVMe INTx line disabled as spurious ($OUTDIR/console.nvme-intx)" >&2
+fi
+if grep -Eq "$pat" "$checked"; then
 	echo "$K: kernel reported a problem on the console:" >&2
 	# (|| true: head closing the pipe early must not end this script)
-	grep -En -B2 -A25 "$pat" "$OUTDIR/console.log" | head -n 80 >&2 || true
+	grep -En -B2 -A25 "$pat" "$checked" | head -n 80 >&2 || true
 	echo "kernel-report" >"$OUTDIR/status"
 	exit 2
 fi
