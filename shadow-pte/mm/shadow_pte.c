@@ -1463,8 +1463,8 @@ static int spte_words_alloc(void)
 	mutex_lock(&spte_hash_mutex);
 	if (shadow_pte_word_chunks)
 		goto out;
-	/* A PTE table's PFN must fit in a word (x86_64: 52 - 12 bits). */
-	if (WARN_ON_ONCE(!npfn || (npfn - 1) >> SPW_NAME_BITS)) {
+	/* Words name shadow tables, not page frames: any npfn fits. */
+	if (WARN_ON_ONCE(!npfn)) {
 		ret = -ENOMEM;
 		goto out;
 	}
