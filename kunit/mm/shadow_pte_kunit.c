@@ -1157,7 +1157,9 @@ static void spte_released_table_outlives_its_words(struct kunit *test)
  * allows no NULL beside a page: gup_folio_next() looks at the next entry's
  * folio), and pins held beyond the
  * word (CONFIG_DEBUG_SHADOW_PTE makes that the third pin of a kind) go
- * through the record path in the same pass.
+ * through the record path in the same pass. A page's last pin takes the
+ * lock-free case: R/O in the first round, R/W in the second, which unpins
+ * the array back to front.
  */
 #define SPTE_ARR_PAGES	(SPTE_MAP_LEN / PAGE_SIZE)
 #define SPTE_ARR_EXTRA	4
@@ -1203,10 +1205,13 @@ static void spte_unpin_array_takes_every_pin(struct kunit *test)
 					i < SPTE_ARR_EXTRA ? 3U : 2U);
 		}
 		unpins = spte_event(SHADOW_PTE_UNPIN);
-		if (round)
+		if (round) {
+			for (i = 0; i < SPTE_ARR_LEN / 2; i++)
+				swap(arr[i], arr[SPTE_ARR_LEN - 1 - i]);
 			unpin_user_pages_dirty_lock(arr, SPTE_ARR_LEN, true);
-		else
+		} else {
 			unpin_user_pages(arr, SPTE_ARR_LEN);
+		}
 		KUNIT_EXPECT_EQ(test, spte_event(SHADOW_PTE_UNPIN),
 				unpins + SPTE_ARR_LEN);
 		for (i = 0; i < SPTE_ARR_PAGES; i++) {

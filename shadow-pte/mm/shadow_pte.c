@@ -1912,6 +1912,29 @@ unlock:
 }
 
 /*
+ * @page's word, which read @v, was just exchanged for 0 (IRQs are off): it
+ * held one pin, R/W if @write, R/O if not. Take that pin off its entry
+ * and the word's reference off its table. The caller counts the record
+ * out (spte_nr_records).
+ */
+static __always_inline void spte_unpin_one(struct page *page,
+					   unsigned long v, bool write)
+{
+	struct shadow_pte_table *t = spw_table(v);
+
+	if (IS_ENABLED(CONFIG_DEBUG_SHADOW_PTE)) {
+		struct shadow_pte_record dbg;
+
+		spw_decode(v, &dbg);
+		spte_debug_check(&dbg, page_folio(page), "unpin");
+	}
+	if (t) {
+		spte_count_sub1(&t->ent[spw_idx(v)], write);
+		spte_table_put(t);
+	}
+}
+
+/*
  * Take @refs pins of @page's folio out of its word @w, which read @v, not
  * 0 (IRQs are off). Returns the number of pins taken out.
  *
@@ -1929,7 +1952,6 @@ static __always_inline int spte_unpin_word(struct page *page,
 					   unsigned long *w, unsigned long v,
 					   int refs)
 {
-	struct shadow_pte_table *t;
 	unsigned long c;
 
 	do {
@@ -1938,21 +1960,11 @@ static __always_inline int spte_unpin_word(struct page *page,
 			     (c != SPW_RO_ONE && c != SPW_RW_ONE)))
 			return spte_unpin_general(page_folio(page), w, refs);
 	} while (!try_cmpxchg(w, &v, 0));
-	if (IS_ENABLED(CONFIG_DEBUG_SHADOW_PTE)) {
-		struct shadow_pte_record dbg;
-
-		spw_decode(v, &dbg);
-		spte_debug_check(&dbg, page_folio(page), "unpin");
-	}
-	t = spw_table(v);
-	if (t) {
-		/* Constant masks for each kind. */
-		if (c == SPW_RW_ONE)
-			spte_count_sub1(&t->ent[spw_idx(v)], true);
-		else
-			spte_count_sub1(&t->ent[spw_idx(v)], false);
-		spte_table_put(t);
-	}
+	/* Constant masks for each kind. */
+	if (c == SPW_RW_ONE)
+		spte_unpin_one(page, v, true);
+	else
+		spte_unpin_one(page, v, false);
 	this_cpu_dec(spte_nr_records);
 	return 1;
 }
@@ -1983,6 +1995,17 @@ void __shadow_pte_unpin_folio(struct folio *folio, int refs)
 		count_vm_events(SHADOW_PTE_UNPIN, n);
 }
 
+/*
+ * __shadow_pte_unpin_pages() for a word that holds more than one pin, a
+ * record or the lock: out of line, so that its loop keeps the array and
+ * the directory in registers. Returns the number of pins taken out.
+ */
+static noinline int spte_unpin_page_slow(struct page *page, unsigned long *w,
+					 unsigned long v)
+{
+	return spte_unpin_word(page, w, v, 1);
+}
+
 /* IRQs stay off for at most this many entries of __shadow_pte_unpin_pages(). */
 #define SPTE_UNPIN_BATCH	32
 
@@ -1991,8 +2014,9 @@ void __shadow_pte_unpin_folio(struct folio *folio, int refs)
  * one per entry, are about to be dropped: take them out of their words
  * and entries in one pass, before any of the folios' pin counts is
  * lowered, as __shadow_pte_unpin_folio() would one by one. IRQs go off
- * once per SPTE_UNPIN_BATCH entries and the vm event is counted once; the
- * per-page work is spte_unpin_word(), as for one folio.
+ * and the per-CPU record counter changes once per SPTE_UNPIN_BATCH
+ * entries, the vm event is counted once; the per-page work is
+ * spte_unpin_word()'s, as for one folio, with its usual case inline.
  *
  * The page's word is read without looking at its folio: a word that is
  * not 0 holds pins counted on an order-0 anonymous folio (no other folio
@@ -2004,28 +2028,47 @@ void __shadow_pte_unpin_pages(struct page * const *pages, unsigned long npages)
 	/* Pairs with the release in spte_words_alloc(): the directory is set. */
 	unsigned long nc = smp_load_acquire(&shadow_pte_word_chunks);
 	unsigned long **dir = spte_word_dir;
-	unsigned long flags, i = 0, end, pfn, *chunk, *w, v;
-	long n = 0;
+	struct page * const *p = pages, * const *end = pages + npages;
+	struct page * const *bend;
+	unsigned long flags, pfn, *chunk, *w, v, c;
+	long n = 0, one;
 
 	if (!nc)
 		return;
-	while (i < npages) {
-		end = min(npages, i + SPTE_UNPIN_BATCH);
+	while (p < end) {
+		bend = end - p > SPTE_UNPIN_BATCH ? p + SPTE_UNPIN_BATCH : end;
+		one = 0;
 		local_irq_save(flags);
-		for (; i < end; i++) {
-			if (!pages[i])
+		for (; p < bend; p++) {
+			if (!*p)
 				continue;
-			pfn = page_to_pfn(pages[i]);
+			pfn = page_to_pfn(*p);
 			chunk = spte_dir_chunk(dir, nc, pfn);
 			if (!chunk)
 				continue;
 			w = spte_chunk_word(chunk, pfn);
 			/* Unlocked, as in __shadow_pte_unpin_folio(). */
 			v = READ_ONCE(*w);
-			if (v & ~SPW_LOCK)
-				n += spte_unpin_word(pages[i], w, v, 1);
+			/*
+			 * spte_unpin_word()'s lock-free case, tested with one
+			 * compare per kind: one inline pin, no lock, no record.
+			 * A failed exchange left the word's new value in @v.
+			 */
+			c = v & (SPW_LOCK | SPW_EXT | SPW_RO_MASK | SPW_RW_MASK);
+			if (c == SPW_RW_ONE && try_cmpxchg(w, &v, 0)) {
+				spte_unpin_one(*p, v, true);
+				one++;
+			} else if (c == SPW_RO_ONE && try_cmpxchg(w, &v, 0)) {
+				spte_unpin_one(*p, v, false);
+				one++;
+			} else if (v & ~SPW_LOCK) {
+				n += spte_unpin_page_slow(*p, w, v);
+			}
 		}
+		/* The records this batch took out without spte_unpin_word(). */
+		this_cpu_sub(spte_nr_records, one);
 		local_irq_restore(flags);
+		n += one;
 	}
 	if (n)
 		count_vm_events(SHADOW_PTE_UNPIN, n);
