@@ -2470,8 +2470,9 @@ int __shadow_pte_move_prepare(struct ptdesc *new_pt,
  * What __shadow_pte_move_range() moves, for its per-PTE step. Computed
  * once per batch: the old table's name and the new batch's first slot as
  * a word holds them, and the pin word directory. @nt's references are
- * taken ahead (@held of them, not yet used) and @ot's given back after
- * (@odrop), each with one atomic per batch: see spte_move_word().
+ * taken ahead (@held of them, not yet used; @ahead at the next take) and
+ * @ot's given back after (@odrop), with an atomic or two per batch: see
+ * spte_move_word().
  */
 struct spte_move {
 	struct shadow_pte_table *ot, *nt;
@@ -2480,7 +2481,7 @@ struct spte_move {
 	unsigned long oname, nslot;
 	unsigned long **dir;
 	unsigned long nc;
-	unsigned int nr, held, odrop;
+	unsigned int nr, ahead, held, odrop;
 };
 
 /* Give back what @m holds of @ot's and @nt's references. */
@@ -2496,12 +2497,13 @@ static void spte_move_settle_refs(struct spte_move *m)
 
 /*
  * mremap: retarget the pin word @w from slot @o of @m->ot to slot @n of
- * @m->nt if it is attached there (both PTLs held): the counts move from
- * entry to entry under the word's lock, as spte_rec_detach() and
+ * @m->nt if it is attached there (both PTLs held, IRQs off): the counts
+ * move from entry to entry under the word's lock, as spte_rec_detach() and
  * spte_rec_attach() would move them. The tables' nrec are batched: @nt
- * takes the batch's size in references ahead when it has none left, so
- * the word's reference is held before its counts arrive, and what is not
- * used goes back after the batch; @ot's references go after the batch,
+ * takes references ahead when it has none left, one at the batch's first
+ * retarget, the batch's size at a second, so the word's reference is held
+ * before its counts arrive, and what is not used goes back after the
+ * batch; @ot's references go after the batch,
  * after the counts. Neither table can be freed in between: both
  * are live (their PTE tables' references) while their PTLs are held, and
  * what reads a count of references under the PTL (spte_settle()) runs on
@@ -2511,19 +2513,19 @@ static __always_inline void spte_move_word(struct spte_move *m,
 					   unsigned long *w, unsigned int o,
 					   unsigned int n)
 {
-	unsigned long flags, v;
+	unsigned long v;
 
-	local_irq_save(flags);
 	v = spw_lock(w);
 	if (unlikely(v & SPW_EXT)) {
 		spte_detach_record(w, v, m->ot, o, o + 1, m->nt, n);
-		local_irq_restore(flags);
 		return;
 	}
 	/* A name is never 0 (spte_table_nameable()): a word of 0 differs. */
 	if ((v & SPW_SLOT_MASK) == (m->oname | (unsigned long)o << SPW_IDX_SHIFT)) {
 		if (unlikely(!m->held)) {
-			m->held = m->nr;
+			/* One first: a batch often retargets a single word. */
+			m->held = m->ahead;
+			m->ahead = m->nr;
 			atomic_add(m->held, &m->nt->nrec);
 		}
 		spw_apply(&m->ot->ent[o], v, false);
@@ -2534,7 +2536,6 @@ static __always_inline void spte_move_word(struct spte_move *m,
 		m->odrop++;
 	}
 	spw_unlock(w, v);
-	local_irq_restore(flags);
 }
 
 /*
@@ -2589,6 +2590,9 @@ static __always_inline void spte_move_one(struct spte_move *m, unsigned int i,
 	}
 }
 
+/* IRQs stay off for at most this many entries of __shadow_pte_move_range(). */
+#define SPTE_MOVE_IRQ_BATCH	32
+
 /* The index of the first non-zero entry of @ent[@i .. @nr), or @nr. */
 static noinline unsigned int spte_next_set(const atomic_t *ent, unsigned int i,
 					   unsigned int nr)
@@ -2612,9 +2616,12 @@ void __shadow_pte_move_range(struct ptdesc *old_pt, unsigned int oidx,
 	struct spte_move m = {
 		.ot = old_pt->pt_shadow, .nt = new_pt->pt_shadow,
 		.new_ptep = new_ptep, .oidx = oidx, .nidx = nidx, .nr = nr,
+		.ahead = 1,
 	};
 	atomic_t *ent = &m.ot->ent[oidx];
-	unsigned int i;
+	unsigned int i, done = 0;
+	unsigned long flags;
+	u32 e;
 
 	if (WARN_ON_ONCE(oidx + nr > PTRS_PER_PTE || nidx + nr > PTRS_PER_PTE))
 		return;
@@ -2637,11 +2644,28 @@ void __shadow_pte_move_range(struct ptdesc *old_pt, unsigned int oidx,
 	m.nc = smp_load_acquire(&shadow_pte_word_chunks);
 	m.dir = spte_word_dir;
 	/*
-	 * Most entries are 0: look for the next one in a leaf loop. An entry
-	 * that went to 0 since (a GUP-fast walker backing out) moves nothing.
+	 * Where most entries are 0, look for the next one in a leaf loop;
+	 * where they are not, go on inline. An entry that went to 0 since
+	 * (a GUP-fast walker backing out) moves nothing. The words are locked
+	 * with IRQs off (unpin may come from hardirq): off for the batch, let
+	 * in every SPTE_MOVE_IRQ_BATCH entries, rather than once per word.
 	 */
-	for (; i < nr; i = spte_next_set(ent, i + 1, nr))
-		spte_move_one(&m, i, atomic_read(&ent[i]));
+	local_irq_save(flags);
+	for (; i < nr; i++) {
+		e = atomic_read(&ent[i]);
+		if (!e) {
+			i = spte_next_set(ent, i + 1, nr);
+			if (i == nr)
+				break;
+			e = atomic_read(&ent[i]);
+		}
+		spte_move_one(&m, i, e);
+		if (!(++done % SPTE_MOVE_IRQ_BATCH)) {
+			local_irq_restore(flags);
+			local_irq_save(flags);
+		}
+	}
+	local_irq_restore(flags);
 	spte_move_settle_refs(&m);
 }
 
