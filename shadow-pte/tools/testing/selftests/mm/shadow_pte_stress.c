@@ -251,7 +251,6 @@ static unsigned long below(struct thr *t, unsigned long n)
 	return n ? rnd(t) % n : 0;
 }
 
-/* Count an error of @op; errnos a racing unmap or fault injection explains are quiet. */
 /*
  * A page index for a run of @n pages. Three times in four the run starts
  * in a hot window of HOT_PAGES pages around the boundary of the arena's two
@@ -269,6 +268,7 @@ static unsigned long pick_pg(struct thr *t, unsigned long n)
 	return below(t, cfg.npages - n + 1);
 }
 
+/* Count an error of @op; errnos a racing unmap or fault injection explains are quiet. */
 static int op_err(int op, int err)
 {
 	INC(&op_errs[op]);
