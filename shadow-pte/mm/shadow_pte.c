@@ -2503,11 +2503,11 @@ static void spte_move_settle_refs(struct spte_move *m)
  * takes references ahead when it has none left, one at the batch's first
  * retarget, the batch's size at a second, so the word's reference is held
  * before its counts arrive, and what is not used goes back after the
- * batch; @ot's references go after the batch,
- * after the counts. Neither table can be freed in between: both
- * are live (their PTE tables' references) while their PTLs are held, and
- * what reads a count of references under the PTL (spte_settle()) runs on
- * @ot only after spte_move_settle_refs().
+ * batch; @ot's references go after the batch, after the counts. Neither
+ * table can be freed in between: both are live (their PTE tables'
+ * references) while their PTLs are held, and what reads a count of
+ * references under the PTL (spte_settle()) runs on @ot only after
+ * spte_move_settle_refs().
  */
 static __always_inline void spte_move_word(struct spte_move *m,
 					   unsigned long *w, unsigned int o,
