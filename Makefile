@@ -16,7 +16,7 @@ PATCHES := $(wildcard kernel-patches/*.patch) $(wildcard kernel-patches/series)
 VARIANTS := $(shell awk '!/^\#/ && NF { print $$1 }' configs/kernels)
 
 .PHONY: all help setup source assemble export kernels $(addprefix kernel-,$(VARIANTS)) \
-	userspace boot run kunit roundtrip test stress report series series-check split-unpack split-pack experiment check clean distclean
+	userspace boot run kunit roundtrip test stress report series series-check split-unpack split-pack split-append experiment check clean distclean
 
 all: help
 help:
@@ -128,6 +128,12 @@ split-unpack: assemble
 
 split-pack: assemble
 	@bash $(S)/split.sh pack
+
+## make split-append SPLIT=NAME.diff  fill in the series' last split, written with its
+##                   header and "---" only: the new files' change since HEAD
+split-append: assemble
+	$(if $(SPLIT),,$(error make split-append needs SPLIT=NAME.diff (kernel-patches/split)))
+	@bash $(S)/split.sh append "$$SPLIT"
 
 ## make experiment EXP=NAME  rebuild docs/evidence/NAME-experiment.diff on a clone of
 ##                   build/tree (build/exp-NAME), run the jobs it names on it and on

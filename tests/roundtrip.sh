@@ -9,7 +9,8 @@
 #     land in the right folders.
 #  3. Bad input: unexported commits, a stale patch.
 #  4. kernel-patches/split unpacks from the new files and packs back
-#     unchanged; a stale or unanchored split fails clearly.
+#     unchanged; a stale or unanchored split fails clearly; append writes
+#     the last split back from the files before it.
 # Prints "roundtrip: N passed, N failed".
 set -euo pipefail
 pass=0
@@ -108,6 +109,24 @@ if compgen -G "$TOP/kernel-patches/split/*.diff" >/dev/null; then
 	sed -i '1s/^\(Into\|After\): .*/Into: no such patch/' "$victim"
 	msg=$(SPLIT_DIR=$scratch/split-bad SPLIT_WORK=$scratch/split-work-bad2 bash "$TOP/scripts/split.sh" unpack 2>&1) && st=0 || st=$?
 	check "a split anchored at no patch fails" grep -q 'anchored at a patch of the series' <<<"$msg"
+	# append: the last split, emptied, is written again from the files
+	# before it (the unpack's first removal commit) and the new files.
+	lastname=$(git -C "$scratch/split-work" log --reverse --format=%s | sed -n '2s/^remove: //p')
+	rm -rf "$scratch/split-app" "$scratch/split-base"
+	cp -a "$TOP/kernel-patches/split" "$scratch/split-app"
+	sed -i '/^---$/q' "$scratch/split-app/$lastname"
+	mkdir -p "$scratch/split-base"
+	git -C "$scratch/split-work" archive HEAD~$((n - 1)) | tar -x -C "$scratch/split-base" 2>>"$scratch/log" || true
+	rc=0
+	SPLIT_DIR=$scratch/split-app SPLIT_BASE=$scratch/split-base bash "$TOP/scripts/split.sh" append "$lastname" 2>>"$scratch/log" || rc=$?
+	check "append writes the last split back as it was ($lastname)" test "$rc" = 0
+	check "... byte for byte" cmp "$TOP/kernel-patches/split/$lastname" "$scratch/split-app/$lastname"
+	msg=$(SPLIT_DIR=$scratch/split-app bash "$TOP/scripts/split.sh" append "$lastname" 2>&1) && st=0 || st=$?
+	check "append refuses a split that has its diff" grep -q 'already has a diff' <<<"$msg"
+	first=$(find "$scratch/split-app" -name '*.diff' | LC_ALL=C sort | head -n 1)
+	sed -i '/^---$/q' "$first"
+	msg=$(SPLIT_DIR=$scratch/split-app bash "$TOP/scripts/split.sh" append "$(basename "$first")" 2>&1) && st=0 || st=$?
+	check "append refuses a split that is not the last" grep -q 'is not the series. last split' <<<"$msg"
 fi
 echo "roundtrip: $pass passed, $fail failed"
 [ "$fail" = 0 ]
