@@ -1997,8 +1997,8 @@ void __shadow_pte_unpin_folio(struct folio *folio, int refs)
 
 /*
  * __shadow_pte_unpin_pages() for a word that holds more than one pin, a
- * record or the lock: out of line, so that its loop keeps the array and
- * the directory in registers. Returns the number of pins taken out.
+ * record or the lock: out of line, so that its loop has the registers to
+ * keep its array pointers in. Returns the number of pins taken out.
  */
 static noinline int spte_unpin_page_slow(struct page *page, unsigned long *w,
 					 unsigned long v)
