@@ -1912,6 +1912,16 @@ unlock:
 }
 
 /*
+ * The lock, record and count bits of the word @v: SPW_RO_ONE or SPW_RW_ONE
+ * exactly when it holds one pin inline and is not locked, the word the
+ * unpins take to 0 without its lock.
+ */
+static __always_inline unsigned long spw_form(unsigned long v)
+{
+	return v & (SPW_LOCK | SPW_EXT | SPW_RO_MASK | SPW_RW_MASK);
+}
+
+/*
  * @page's word, which read @v, was just exchanged for 0 (IRQs are off): it
  * held one pin, R/W if @write, R/O if not. Take that pin off its entry
  * and the word's reference off its table. The caller counts the record
@@ -1955,9 +1965,8 @@ static __always_inline int spte_unpin_word(struct page *page,
 	unsigned long c;
 
 	do {
-		c = v & (SPW_RO_MASK | SPW_RW_MASK);
-		if (unlikely(refs != 1 || (v & (SPW_LOCK | SPW_EXT)) ||
-			     (c != SPW_RO_ONE && c != SPW_RW_ONE)))
+		c = spw_form(v);
+		if (unlikely(refs != 1 || (c != SPW_RO_ONE && c != SPW_RW_ONE)))
 			return spte_unpin_general(page_folio(page), w, refs);
 	} while (!try_cmpxchg(w, &v, 0));
 	/* Constant masks for each kind. */
@@ -2050,11 +2059,11 @@ void __shadow_pte_unpin_pages(struct page * const *pages, unsigned long npages)
 			/* Unlocked, as in __shadow_pte_unpin_folio(). */
 			v = READ_ONCE(*w);
 			/*
-			 * spte_unpin_word()'s lock-free case, tested with one
-			 * compare per kind: one inline pin, no lock, no record.
-			 * A failed exchange left the word's new value in @v.
+			 * spte_unpin_word()'s lock-free case, one compare per
+			 * kind. A failed exchange left the word's new value in
+			 * @v.
 			 */
-			c = v & (SPW_LOCK | SPW_EXT | SPW_RO_MASK | SPW_RW_MASK);
+			c = spw_form(v);
 			if (c == SPW_RW_ONE && try_cmpxchg(w, &v, 0)) {
 				spte_unpin_one(*p, v, true);
 				one++;
