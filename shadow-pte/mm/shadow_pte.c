@@ -1258,14 +1258,22 @@ static __always_inline unsigned int spw_idx(unsigned long v)
 
 /*
  * The shadow table of the slot in the inline word @v, or NULL: live or
- * orphaned, it lives as long as the word names it.
+ * orphaned, it lives as long as the word names it. @dmap is PAGE_OFFSET,
+ * which a loop may keep in a register.
  */
-static __always_inline struct shadow_pte_table *spw_table(unsigned long v)
+static __always_inline struct shadow_pte_table *spw_table_at(unsigned long v,
+								 unsigned long dmap)
 {
 	unsigned long name = v >> SPW_NAME_SHIFT;
 
-	return name ? (struct shadow_pte_table *)(PAGE_OFFSET +
+	return name ? (struct shadow_pte_table *)(dmap +
 						  (name << SPW_TABLE_ALIGN_SHIFT)) : NULL;
+}
+
+/* spw_table_at() with the direct map's base, PAGE_OFFSET, as a constant. */
+static __always_inline struct shadow_pte_table *spw_table(unsigned long v)
+{
+	return spw_table_at(v, PAGE_OFFSET);
 }
 
 /*
@@ -1921,16 +1929,29 @@ static __always_inline unsigned long spw_form(unsigned long v)
 	return v & (SPW_LOCK | SPW_EXT | SPW_RO_MASK | SPW_RW_MASK);
 }
 
+/* spte_count_sub1() out of line: a count that is saturated, or 0 (a bug). */
+static noinline void spte_count_sub1_slow(atomic_t *e, bool write)
+{
+	spte_count_sub1(e, write);
+}
+
 /*
  * @page's word, which read @v, was just exchanged for 0 (IRQs are off): it
  * held one pin, R/W if @write, R/O if not. Take that pin off its entry
  * and the word's reference off its table. The caller counts the record
- * out (spte_nr_records).
+ * out (spte_nr_records). @dmap is PAGE_OFFSET, which a loop may keep in a
+ * register. A count that is neither 0 nor saturated takes one
+ * compare-and-exchange; any other goes out of line.
  */
-static __always_inline void spte_unpin_one(struct page *page,
-					   unsigned long v, bool write)
+static __always_inline void spte_unpin_one_at(struct page *page,
+					      unsigned long v, bool write,
+					      unsigned long dmap)
 {
-	struct shadow_pte_table *t = spw_table(v);
+	u32 one = write ? BIT(SHADOW_PTE_RW_SHIFT) : BIT(SHADOW_PTE_RO_SHIFT);
+	u32 mask = write ? SHADOW_PTE_RW_MASK : SHADOW_PTE_RO_MASK;
+	struct shadow_pte_table *t;
+	atomic_t *e;
+	int old;
 
 	if (IS_ENABLED(CONFIG_DEBUG_SHADOW_PTE)) {
 		struct shadow_pte_record dbg;
@@ -1938,10 +1959,22 @@ static __always_inline void spte_unpin_one(struct page *page,
 		spw_decode(v, &dbg);
 		spte_debug_check(&dbg, page_folio(page), "unpin");
 	}
-	if (t) {
-		spte_count_sub1(&t->ent[spw_idx(v)], write);
-		spte_table_put(t);
-	}
+	/* A detached word: no entry, no table. */
+	if (!(v >> SPW_NAME_SHIFT))
+		return;
+	t = spw_table_at(v, dmap);
+	e = &t->ent[spw_idx(v)];
+	old = atomic_read(e);
+	if (!(((u32)old & mask) - one < mask - one &&
+	      atomic_try_cmpxchg(e, &old, old - one)))
+		spte_count_sub1_slow(e, write);
+	spte_table_put(t);
+}
+
+static __always_inline void spte_unpin_one(struct page *page,
+					   unsigned long v, bool write)
+{
+	spte_unpin_one_at(page, v, write, PAGE_OFFSET);
 }
 
 /*
@@ -2005,27 +2038,40 @@ void __shadow_pte_unpin_folio(struct folio *folio, int refs)
 }
 
 /*
- * __shadow_pte_unpin_pages() for a word that holds more than one pin, a
- * record or the lock: out of line, so that its loop has the registers to
- * keep its array pointers in. Returns the number of pins taken out.
+ * __shadow_pte_unpin_pages()'s per-batch count of the entries its
+ * lock-free case did not take: kept in memory (its address is taken), so
+ * that the loop's registers hold its pointers and bases.
  */
-static noinline int spte_unpin_page_slow(struct page *page, unsigned long *w,
-					 unsigned long v)
+struct spte_unpin_batch {
+	struct page * const *end;
+	unsigned long other;
+	long n;
+};
+
+static noinline void spte_unpin_pages_other(struct spte_unpin_batch *b,
+					    struct page *page, unsigned long *w,
+					    unsigned long v)
 {
-	return spte_unpin_word(page, w, v, 1);
+	b->other++;
+	if (v & ~SPW_LOCK)
+		b->n += spte_unpin_word(page, w, v, 1);
 }
 
 /* IRQs stay off for at most this many entries of __shadow_pte_unpin_pages(). */
 #define SPTE_UNPIN_BATCH	32
 
-/*
- * unpin_user_pages(): the pins of the order-0 anonymous folios in @pages,
- * one per entry, are about to be dropped: take them out of their words
- * and entries in one pass, before any of the folios' pin counts is
- * lowered, as __shadow_pte_unpin_folio() would one by one. IRQs go off
- * and the per-CPU record counter changes once per SPTE_UNPIN_BATCH
- * entries, the vm event is counted once; the per-page work is
- * spte_unpin_word()'s, as for one folio, with its usual case inline.
+/**
+ * __shadow_pte_unpin_pages - uncount the order-0 pins of an array of pages
+ * @pages: the pages, one pin each; NULL entries are skipped
+ * @npages: the number of entries
+ *
+ * unpin_user_pages(): the pins of the order-0 anonymous folios in @pages
+ * are about to be dropped: take them out of their words and entries in
+ * one pass, before any of the folios' pin counts is lowered, as
+ * __shadow_pte_unpin_folio() would one by one. IRQs go off and the
+ * per-CPU record counter changes once per SPTE_UNPIN_BATCH entries, the
+ * vm event is counted once; the per-page work is spte_unpin_word()'s, as
+ * for one folio, with its usual case inline.
  *
  * The page's word is read without looking at its folio: a word that is
  * not 0 holds pins counted on an order-0 anonymous folio (no other folio
@@ -2036,25 +2082,44 @@ void __shadow_pte_unpin_pages(struct page * const *pages, unsigned long npages)
 {
 	/* Pairs with the release in spte_words_alloc(): the directory is set. */
 	unsigned long nc = smp_load_acquire(&shadow_pte_word_chunks);
+	struct spte_unpin_batch b = { .end = pages + npages };
+	struct page * const *p, * const *bend;
 	unsigned long **dir = spte_word_dir;
-	struct page * const *p = pages, * const *end = pages + npages;
-	struct page * const *bend;
-	unsigned long flags, pfn, *chunk, *w, v, c;
-	long n = 0, one;
+	unsigned long flags, pfn, *chunk, *w, v, c, dmap = PAGE_OFFSET;
+	long fast;
+#ifdef CONFIG_SPARSEMEM_VMEMMAP
+	struct page *vmem = vmemmap;
+
+	/* The loop's constants stay in registers, not rebuilt per page. */
+	OPTIMIZER_HIDE_VAR(vmem);
+#endif
+	OPTIMIZER_HIDE_VAR(dmap);
 
 	if (!nc)
 		return;
-	while (p < end) {
-		bend = end - p > SPTE_UNPIN_BATCH ? p + SPTE_UNPIN_BATCH : end;
-		one = 0;
+	for (p = pages; p < b.end; p = bend) {
+		bend = b.end - p > SPTE_UNPIN_BATCH ? p + SPTE_UNPIN_BATCH : b.end;
+		fast = bend - p;
+		b.other = 0;
 		local_irq_save(flags);
-		for (; p < bend; p++) {
-			if (!*p)
+		do {
+			struct page *page = *p;
+
+			if (unlikely(!page)) {
+				b.other++;
 				continue;
-			pfn = page_to_pfn(*p);
-			chunk = spte_dir_chunk(dir, nc, pfn);
-			if (!chunk)
+			}
+#ifdef CONFIG_SPARSEMEM_VMEMMAP
+			pfn = page - vmem;
+#else
+			pfn = page_to_pfn(page);
+#endif
+			c = pfn >> SPW_CHUNK_SHIFT;
+			chunk = likely(c < nc) ? READ_ONCE(dir[c]) : NULL;
+			if (unlikely(!chunk)) {
+				b.other++;
 				continue;
+			}
 			w = spte_chunk_word(chunk, pfn);
 			/* Unlocked, as in __shadow_pte_unpin_folio(). */
 			v = READ_ONCE(*w);
@@ -2064,23 +2129,24 @@ void __shadow_pte_unpin_pages(struct page * const *pages, unsigned long npages)
 			 * @v.
 			 */
 			c = spw_form(v);
-			if (c == SPW_RW_ONE && try_cmpxchg(w, &v, 0)) {
-				spte_unpin_one(*p, v, true);
-				one++;
-			} else if (c == SPW_RO_ONE && try_cmpxchg(w, &v, 0)) {
-				spte_unpin_one(*p, v, false);
-				one++;
-			} else if (v & ~SPW_LOCK) {
-				n += spte_unpin_page_slow(*p, w, v);
+			if (likely(c == SPW_RW_ONE) && try_cmpxchg(w, &v, 0)) {
+				spte_unpin_one_at(page, v, true, dmap);
+				continue;
 			}
-		}
+			if (c == SPW_RO_ONE && try_cmpxchg(w, &v, 0)) {
+				spte_unpin_one_at(page, v, false, dmap);
+				continue;
+			}
+			spte_unpin_pages_other(&b, page, w, v);
+		} while (++p < bend);
 		/* The records this batch took out without spte_unpin_word(). */
-		this_cpu_sub(spte_nr_records, one);
+		fast -= b.other;
+		this_cpu_sub(spte_nr_records, fast);
 		local_irq_restore(flags);
-		n += one;
+		b.n += fast;
 	}
-	if (n)
-		count_vm_events(SHADOW_PTE_UNPIN, n);
+	if (b.n)
+		count_vm_events(SHADOW_PTE_UNPIN, b.n);
 }
 
 /*
