@@ -1159,7 +1159,8 @@ static void spte_released_table_outlives_its_words(struct kunit *test)
  * word (CONFIG_DEBUG_SHADOW_PTE makes that the third pin of a kind) go
  * through the record path in the same pass. A page's last pin takes the
  * lock-free case: R/O in the first round, R/W in the second, which unpins
- * the array back to front.
+ * the array back to front. The third round calls the shadow pass itself:
+ * an array without a large folio's page needs no per-folio call after it.
  */
 #define SPTE_ARR_PAGES	(SPTE_MAP_LEN / PAGE_SIZE)
 #define SPTE_ARR_EXTRA	4
@@ -1196,7 +1197,7 @@ static void spte_unpin_array_takes_every_pin(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, arr);
 	for (i = 0; i < SPTE_ARR_PAGES; i++)
 		spte_touch(test, addr + i * PAGE_SIZE);
-	for (round = 0; round < 2; round++) {
+	for (round = 0; round < 3; round++) {
 		spte_pin_array(test, addr, arr);
 		for (i = 0; i < SPTE_ARR_PAGES; i++) {
 			v = spte_entry_of(test, addr + i * PAGE_SIZE);
@@ -1205,10 +1206,15 @@ static void spte_unpin_array_takes_every_pin(struct kunit *test)
 					i < SPTE_ARR_EXTRA ? 3U : 2U);
 		}
 		unpins = spte_event(SHADOW_PTE_UNPIN);
-		if (round) {
+		if (round == 1) {
 			for (i = 0; i < SPTE_ARR_LEN / 2; i++)
 				swap(arr[i], arr[SPTE_ARR_LEN - 1 - i]);
 			unpin_user_pages_dirty_lock(arr, SPTE_ARR_LEN, true);
+		} else if (round == 2) {
+			KUNIT_EXPECT_FALSE(test,
+					   __shadow_pte_unpin_pages(arr, SPTE_ARR_LEN));
+			/* The words are 0 now; the pins go here. */
+			unpin_user_pages(arr, SPTE_ARR_LEN);
 		} else {
 			unpin_user_pages(arr, SPTE_ARR_LEN);
 		}
@@ -1735,6 +1741,13 @@ static void spte_large_folio_records_per_subpage(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, __shadow_pte_fork_unpinned(folio, p + 3, 13), 0);
 	KUNIT_EXPECT_EQ(test, __shadow_pte_fork_unpinned(folio, p + 4, 12), 5);
 	KUNIT_EXPECT_EQ(test, __shadow_pte_fork_unpinned(folio, p + 10, 6), 6);
+	/*
+	 * The array unpin takes no pin of a large folio: it says so, and its
+	 * caller passes the folio to shadow_pte_unpin_large().
+	 */
+	KUNIT_EXPECT_TRUE(test, __shadow_pte_unpin_pages(pages, 3));
+	KUNIT_EXPECT_EQ(test, shadow_pte_nr_records(), records + 1);
+	KUNIT_EXPECT_EQ(test, __shadow_pte_fork_unpinned(folio, p, 16), 3);
 
 	/* A pin nobody recorded (folio_add_pin()): the sum is short. */
 	atomic_inc(&folio->_pincount);

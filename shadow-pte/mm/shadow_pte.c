@@ -2038,6 +2038,16 @@ void __shadow_pte_unpin_folio(struct folio *folio, int refs)
 }
 
 /*
+ * An array entry that __shadow_pte_unpin_pages() did not take out of a
+ * word: does its caller still have to pass its folio to
+ * shadow_pte_unpin_large()?
+ */
+static noinline bool spte_unpin_pages_rest(struct page *page)
+{
+	return shadow_pte_tracks_large(page_folio(page));
+}
+
+/*
  * __shadow_pte_unpin_pages()'s per-batch count of the entries its
  * lock-free case did not take: kept in memory (its address is taken), so
  * that the loop's registers hold its pointers and bases.
@@ -2046,6 +2056,7 @@ struct spte_unpin_batch {
 	struct page * const *end;
 	unsigned long other;
 	long n;
+	bool rest;
 };
 
 static noinline void spte_unpin_pages_other(struct spte_unpin_batch *b,
@@ -2055,6 +2066,8 @@ static noinline void spte_unpin_pages_other(struct spte_unpin_batch *b,
 	b->other++;
 	if (v & ~SPW_LOCK)
 		b->n += spte_unpin_word(page, w, v, 1);
+	else
+		b->rest |= spte_unpin_pages_rest(page);
 }
 
 /* IRQs stay off for at most this many entries of __shadow_pte_unpin_pages(). */
@@ -2077,8 +2090,12 @@ static noinline void spte_unpin_pages_other(struct spte_unpin_batch *b,
  * not 0 holds pins counted on an order-0 anonymous folio (no other folio
  * is counted in a word), pins that are still held, so the folio can
  * neither be freed nor change; any other page's word is 0.
+ *
+ * Return: true if a page of a large anonymous folio is among them: the
+ * caller passes each folio to shadow_pte_unpin_large() then, and need not
+ * otherwise.
  */
-void __shadow_pte_unpin_pages(struct page * const *pages, unsigned long npages)
+bool __shadow_pte_unpin_pages(struct page * const *pages, unsigned long npages)
 {
 	/* Pairs with the release in spte_words_alloc(): the directory is set. */
 	unsigned long nc = smp_load_acquire(&shadow_pte_word_chunks);
@@ -2096,7 +2113,7 @@ void __shadow_pte_unpin_pages(struct page * const *pages, unsigned long npages)
 	OPTIMIZER_HIDE_VAR(dmap);
 
 	if (!nc)
-		return;
+		return false;
 	for (p = pages; p < b.end; p = bend) {
 		bend = b.end - p > SPTE_UNPIN_BATCH ? p + SPTE_UNPIN_BATCH : b.end;
 		fast = bend - p;
@@ -2117,7 +2134,7 @@ void __shadow_pte_unpin_pages(struct page * const *pages, unsigned long npages)
 			c = pfn >> SPW_CHUNK_SHIFT;
 			chunk = likely(c < nc) ? READ_ONCE(dir[c]) : NULL;
 			if (unlikely(!chunk)) {
-				b.other++;
+				spte_unpin_pages_other(&b, page, NULL, 0);
 				continue;
 			}
 			w = spte_chunk_word(chunk, pfn);
@@ -2147,6 +2164,7 @@ void __shadow_pte_unpin_pages(struct page * const *pages, unsigned long npages)
 	}
 	if (b.n)
 		count_vm_events(SHADOW_PTE_UNPIN, b.n);
+	return b.rest;
 }
 
 /*

@@ -267,19 +267,19 @@ static __always_inline void shadow_pte_unpin(struct folio *folio,
 		__shadow_pte_unpin_large(folio, pages, page, refs);
 }
 
-void __shadow_pte_unpin_pages(struct page * const *pages, unsigned long npages);
+bool __shadow_pte_unpin_pages(struct page * const *pages, unsigned long npages);
 
 /*
  * unpin_user_pages() is about to drop one pin per entry of @pages: uncount
- * those of order-0 anonymous folios, all before any pin is dropped. The
- * caller then passes each folio to shadow_pte_unpin_large(), not to
- * shadow_pte_unpin().
+ * those of order-0 anonymous folios, all before any pin is dropped. If it
+ * returns true, the caller then passes each folio to
+ * shadow_pte_unpin_large(), not to shadow_pte_unpin(); false: no page of
+ * a large anonymous folio is among them.
  */
-static __always_inline void shadow_pte_unpin_pages(struct page * const *pages,
+static __always_inline bool shadow_pte_unpin_pages(struct page * const *pages,
 						   unsigned long npages)
 {
-	if (shadow_pte_counting())
-		__shadow_pte_unpin_pages(pages, npages);
+	return shadow_pte_counting() && __shadow_pte_unpin_pages(pages, npages);
 }
 
 /* shadow_pte_unpin() for the folios shadow_pte_unpin_pages() left alone. */
@@ -504,8 +504,11 @@ static __always_inline bool shadow_pte_gup_fast_took_large(void) { return false;
 static __always_inline void shadow_pte_unpin(struct folio *folio,
 					     struct page * const *pages,
 					     struct page *page, int refs) { }
-static __always_inline void shadow_pte_unpin_pages(struct page * const *pages,
-						   unsigned long npages) { }
+static __always_inline bool shadow_pte_unpin_pages(struct page * const *pages,
+						   unsigned long npages)
+{
+	return false;
+}
 static __always_inline void shadow_pte_unpin_large(struct folio *folio,
 						   struct page * const *pages,
 						   struct page *page, int refs) { }
