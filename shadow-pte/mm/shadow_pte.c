@@ -1261,8 +1261,8 @@ static __always_inline unsigned int spw_idx(unsigned long v)
  * orphaned, it lives as long as the word names it. @dmap is PAGE_OFFSET,
  * which a loop may keep in a register.
  */
-static __always_inline struct shadow_pte_table *spw_table_at(unsigned long v,
-								 unsigned long dmap)
+static __always_inline struct shadow_pte_table *
+spw_table_at(unsigned long v, unsigned long dmap)
 {
 	unsigned long name = v >> SPW_NAME_SHIFT;
 

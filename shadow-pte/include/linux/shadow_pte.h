@@ -505,10 +505,7 @@ static __always_inline void shadow_pte_unpin(struct folio *folio,
 					     struct page * const *pages,
 					     struct page *page, int refs) { }
 static __always_inline bool shadow_pte_unpin_pages(struct page * const *pages,
-						   unsigned long npages)
-{
-	return false;
-}
+						   unsigned long npages) { return false; }
 static __always_inline void shadow_pte_unpin_large(struct folio *folio,
 						   struct page * const *pages,
 						   struct page *page, int refs) { }
