@@ -2048,9 +2048,9 @@ static noinline bool spte_unpin_pages_rest(struct page *page)
 }
 
 /*
- * __shadow_pte_unpin_pages()'s per-batch count of the entries its
- * lock-free case did not take: kept in memory (its address is taken), so
- * that the loop's registers hold its pointers and bases.
+ * __shadow_pte_unpin_pages()'s bookkeeping, which only its out-of-line
+ * cases update: kept in memory (its address is taken), so that the loop's
+ * registers hold its pointers and bases.
  */
 struct spte_unpin_batch {
 	struct page * const *end;
