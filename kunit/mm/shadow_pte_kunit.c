@@ -33,7 +33,7 @@ static void spte_layout(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, SHADOW_PTE_RO_MASK, 0x00007fffU);
 	KUNIT_EXPECT_EQ(test, SHADOW_PTE_RW_MASK, 0x3fff8000U);
 	KUNIT_EXPECT_EQ(test, (u32)SHADOW_PTE_SPECIAL, 0x40000000U);
-	KUNIT_EXPECT_EQ(test, (u32)SHADOW_PTE_RESERVED, 0x80000000U);
+	KUNIT_EXPECT_EQ(test, (u32)SHADOW_PTE_BACK, 0x80000000U);
 	KUNIT_EXPECT_EQ(test, offsetof(struct shadow_pte_table, rcu), PTRS_PER_PTE * 4);
 }
 
@@ -122,7 +122,7 @@ static void spte_saturate(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, write ? shadow_pte_rw(v) : shadow_pte_ro(v), SHADOW_PTE_COUNT_MAX);
 	/* The other count and the flag bits are unaffected... */
 	KUNIT_EXPECT_EQ(test, write ? shadow_pte_ro(v) : shadow_pte_rw(v), 0U);
-	KUNIT_EXPECT_FALSE(test, v & (SHADOW_PTE_SPECIAL | SHADOW_PTE_RESERVED));
+	KUNIT_EXPECT_FALSE(test, v & (SHADOW_PTE_SPECIAL | SHADOW_PTE_BACK));
 	/* ...and still work. */
 	KUNIT_EXPECT_EQ(test, shadow_pte_entry_inc(t, 0, !write), 0);
 	KUNIT_EXPECT_EQ(test, shadow_pte_entry_dec(t, 0, !write), 0);
@@ -1083,9 +1083,11 @@ static void spte_pin_word_overflows_into_record(struct kunit *test)
  * slots (munmap's zap of a whole table, a GUP-fast walker backing out, or
  * a stale word): the shadow table is orphaned and keeps the word's counts,
  * which read detached; the next pin through the page's own PTE attaches
- * the word there again, and the orphan goes with its last word. The word is put on
- * a table of its own by the mremap hook, as a racing move would leave
- * it; once inline (one pin) and once in a record (beyond the word).
+ * the word there again, and the orphan goes with its last word. The word
+ * is put on a table of its own by two moves of the mremap hook (the first
+ * leaves the counts where they are and refers back to them, the second
+ * takes the word over), as a racing move would leave it; once inline (one
+ * pin) and once in a record (beyond the word).
  */
 static void spte_released_table_outlives_its_words(struct kunit *test)
 {
@@ -1094,10 +1096,10 @@ static void spte_released_table_outlives_its_words(struct kunit *test)
 	unsigned int i, k, n, idx = pte_index(addr);
 	unsigned long orphans;
 	long tables;
-	struct shadow_pte_table *t;
+	struct shadow_pte_table *t, *bt;
+	pgtable_t pgtable, bpgtable;
 	struct folio *folio;
 	struct page *page;
-	pgtable_t pgtable;
 	spinlock_t *ptl;	/* the PTL of @addr's table */
 	pte_t *ptep, moved;
 	u32 ro, rw;
@@ -1111,14 +1113,22 @@ static void spte_released_table_outlives_its_words(struct kunit *test)
 		}
 		folio = page_folio(page);
 		KUNIT_EXPECT_EQ(test, shadow_pte_pin_word_form(folio), k ? 2 : 1);
+		bpgtable = spte_pgtable_with_shadow(test, &bt);
 		pgtable = spte_pgtable_with_shadow(test, &t);
 		ptep = spte_lock(test, addr, &ptl);
 		moved = ptep_get(ptep);
-		__shadow_pte_move_range(virt_to_ptdesc(ptep), idx, page_ptdesc(pgtable), 7,
+		__shadow_pte_move_range(virt_to_ptdesc(ptep), idx, page_ptdesc(bpgtable), 3,
+					&moved, 1);
+		KUNIT_EXPECT_EQ(test, shadow_pte_read(bt, 3), (u32)SHADOW_PTE_BACK);
+		KUNIT_EXPECT_TRUE(test, __shadow_pte_back_pinned(bt, 3));
+		__shadow_pte_move_range(page_ptdesc(bpgtable), 3, page_ptdesc(pgtable), 7,
 					&moved, 1);
 		spte_unlock(ptep, ptl);
+		KUNIT_EXPECT_EQ(test, shadow_pte_read(bt, 3), 0U);
 		KUNIT_EXPECT_EQ(test, shadow_pte_read(t, 7), n << SHADOW_PTE_RW_SHIFT);
 		KUNIT_EXPECT_EQ(test, spte_entry_of(test, addr), 0U);
+		pte_free(current->mm, bpgtable);
+		spte_drain();
 		orphans = spte_event(SHADOW_PTE_TABLE_ORPHAN);
 		tables = shadow_pte_nr_tables();
 		pte_free(current->mm, pgtable);
@@ -1234,8 +1244,12 @@ static void spte_unpin_array_takes_every_pin(struct kunit *test)
  * mremap's batch, __shadow_pte_move_range(), over eight moved PTEs: one
  * pinned R/W, one pinned R/O, one never faulted in (none: it moved
  * nothing) and five mapped but unpinned. The two pinned pages' counts and
- * words go to their new slots and nothing else changes; moving the batch
- * back restores every entry, and the unpins then find the old slots.
+ * words stay where they are; their new entries get SHADOW_PTE_BACK and
+ * read pinned through the new table's back reference, which holds one
+ * reference on the old table, and nothing else changes. Moving the batch
+ * back takes the words over to the slots the pages are mapped at (the
+ * same ones), drops the bits and the reference, and the unpins then find
+ * the old slots.
  */
 static void spte_move_range_moves_pinned_entries(struct kunit *test)
 {
@@ -1274,16 +1288,19 @@ static void spte_move_range_moves_pinned_entries(struct kunit *test)
 	nnrec = atomic_read(&t->nrec);
 	__shadow_pte_move_range(virt_to_ptdesc(ptep), idx, page_ptdesc(pgtable), nidx,
 				moved, 8);
-	/* Each table's references follow the two words exactly. */
-	KUNIT_EXPECT_EQ(test, atomic_read(&ot->nrec), onrec - 2);
-	KUNIT_EXPECT_EQ(test, atomic_read(&t->nrec), nnrec + 2);
-	spte_unlock(ptep, ptl);
+	/* The back reference holds the old table; no word moved. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&ot->nrec), onrec + 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->nrec), nnrec);
 	for (i = 0; i < 8; i++) {
-		KUNIT_EXPECT_EQ(test, spte_entry_of(test, base + i * PAGE_SIZE), 0U);
-		KUNIT_EXPECT_EQ_MSG(test, shadow_pte_read(t, nidx + i),
+		KUNIT_EXPECT_EQ_MSG(test, shadow_pte_read(ot, idx + i),
 				    i == 1 ? 1U << SHADOW_PTE_RW_SHIFT :
 				    i == 5 ? 1U << SHADOW_PTE_RO_SHIFT : 0U, "PTE %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, shadow_pte_read(t, nidx + i),
+				    i == 1 || i == 5 ? (u32)SHADOW_PTE_BACK : 0U, "PTE %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, __shadow_pte_back_pinned(t, nidx + i),
+				    i == 1 || i == 5, "PTE %u", i);
 	}
+	spte_unlock(ptep, ptl);
 	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(page_folio(rw), &r, &w), 1L);
 	KUNIT_EXPECT_EQ(test, w, 1U);
 	KUNIT_EXPECT_EQ(test, shadow_pte_pin_count(page_folio(ro), &r, &w), 1L);
@@ -1565,14 +1582,14 @@ static void spte_folio_add_pin_without_record_moves(struct kunit *test)
 	nnrec = atomic_read(&t->nrec);
 	__shadow_pte_move_range(virt_to_ptdesc(ptep), idx, page_ptdesc(pgtable), nidx,
 				&pte, 1);
-	/* The settle of the saturated count gives the batch's references back first. */
-	KUNIT_EXPECT_EQ(test, atomic_read(&ot->nrec), onrec - 1);
-	KUNIT_EXPECT_EQ(test, atomic_read(&t->nrec), nnrec + 1);
+	/* The saturated count stays with the others; the new entry refers back. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&ot->nrec), onrec + 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->nrec), nnrec);
 	spte_unlock(ptep, ptl);
 	for (i = 0; i < n; i++) {
 		unpin_user_page(page);
 		v = shadow_pte_read(t, nidx);
-		KUNIT_EXPECT_TRUE_MSG(test, shadow_pte_pinned(v),
+		KUNIT_EXPECT_TRUE_MSG(test, __shadow_pte_back_pinned(t, nidx),
 				      "moved entry %#x after %u of %u unpins", v, i + 1, n + 1);
 	}
 

@@ -57,7 +57,7 @@ static bool spte_should_fail(struct fault_attr *attr)
 
 static_assert((SHADOW_PTE_RO_MASK & SHADOW_PTE_RW_MASK) == 0);
 static_assert(((SHADOW_PTE_RO_MASK | SHADOW_PTE_RW_MASK) &
-	       (SHADOW_PTE_SPECIAL | SHADOW_PTE_RESERVED)) == 0);
+	       (SHADOW_PTE_SPECIAL | SHADOW_PTE_BACK)) == 0);
 static_assert(sizeof(atomic_t) == sizeof(u32));
 static_assert(offsetof(struct shadow_pte_table, rcu) == PTRS_PER_PTE * sizeof(u32));
 /* The pointer lives in word 4 (page->index), never in words 1-2. */
@@ -80,6 +80,9 @@ static_assert(sizeof_field(struct ptdesc, pt_shadow) == sizeof_field(struct page
 /* A shadow table's alignment: pin words name it in units of it. */
 #define SPTE_TABLE_ALIGN	64
 #define SPTE_RO_MAX		((1U << (32 - SPTE_IDX_BITS)) - 1)
+/* The back references fit in what the cache's alignment leaves: 2112 bytes. */
+static_assert(sizeof(struct shadow_pte_table) <= 33 * SPTE_TABLE_ALIGN);
+static_assert(PTRS_PER_PTE <= U16_MAX);
 
 struct shadow_pte_record {
 	struct shadow_pte_record *next;	/* bucket chain */
@@ -152,6 +155,8 @@ static DEFINE_PER_CPU(long, spte_nr_records);
 static DEFINE_PER_CPU(long, spte_nr_rec_objs);
 /* Pin words whose pins moved into a record, since boot. */
 static DEFINE_PER_CPU(long, spte_word_overflows);
+/* Entries that mremap marked SHADOW_PTE_BACK (a statistic). */
+static DEFINE_PER_CPU(long, spte_back_entries);
 
 /* Free records move between a CPU's list and the depot this many at a time. */
 #define SPTE_REC_CHAIN	64
@@ -258,10 +263,13 @@ struct shadow_pte_table *shadow_pte_table_alloc(gfp_t gfp)
  * For a preallocated table that lost the race to attach. A table that was
  * ever visible through a ptdesc goes through shadow_pte_table_free_rcu().
  */
+static void spte_back_release(struct shadow_pte_table *t);
+
 void shadow_pte_table_free(struct shadow_pte_table *t)
 {
 	if (!t)
 		return;
+	spte_back_release(t);
 	shadow_pte_account(t, -1);
 	kmem_cache_free(shadow_pte_cache, t);
 }
@@ -306,6 +314,143 @@ static __always_inline void spte_table_put(struct shadow_pte_table *t)
 {
 	if (unlikely(atomic_dec_and_test(&t->nrec)))
 		shadow_pte_table_free_rcu(t);
+}
+
+/*
+ * Back references (mremap). A PTE that mremap moves leaves the pins of its
+ * page counted where they were: the page's pin word keeps naming the old
+ * slot, and unpin keeps taking them from there. The new entry gets
+ * SHADOW_PTE_BACK, and the new table a back reference to the old one that
+ * covers it, so that what asks whether the page at the new slot is pinned
+ * (fork, under the PTL) adds the old slot's counts. Whatever touches the
+ * page's word under the new PTL (a pin, zap, a later mremap) takes it over
+ * to the new slot or detaches it, and drops the bit.
+ */
+
+/* The back reference of @t that covers entry @idx, or NULL (@t's PTL held). */
+static struct shadow_pte_back *spte_back_of(struct shadow_pte_table *t,
+					    unsigned int idx)
+{
+	struct shadow_pte_back *b;
+
+	for (b = t->back; b < t->back + SHADOW_PTE_NR_BACK; b++)
+		if (READ_ONCE(b->src) && idx >= b->lo && idx < b->hi)
+			return b;
+	return NULL;
+}
+
+/* @b covers no SHADOW_PTE_BACK any more: drop it and its reference. */
+static void spte_back_put(struct shadow_pte_back *b)
+{
+	struct shadow_pte_table *src = b->src;
+
+	WRITE_ONCE(b->src, NULL);
+	b->nback = 0;
+	spte_table_put(src);
+}
+
+/* @t is freed or orphaned (its PTE table is gone): drop its references. */
+static void spte_back_release(struct shadow_pte_table *t)
+{
+	struct shadow_pte_back *b;
+
+	for (b = t->back; b < t->back + SHADOW_PTE_NR_BACK; b++)
+		if (b->src)
+			spte_back_put(b);
+}
+
+/* Clear SHADOW_PTE_BACK in [@lo, @hi) of @t (its PTL held). */
+static void spte_back_clear(struct shadow_pte_table *t, unsigned int lo,
+			    unsigned int hi)
+{
+	struct shadow_pte_back *b;
+	unsigned int i;
+
+	for (i = lo; i < hi; i++) {
+		if (!(atomic_read(&t->ent[i]) & SHADOW_PTE_BACK))
+			continue;
+		atomic_andnot(SHADOW_PTE_BACK, &t->ent[i]);
+		b = spte_back_of(t, i);
+		if (WARN_ON_ONCE(!b || !b->nback))
+			continue;
+		if (!--b->nback)
+			spte_back_put(b);
+	}
+}
+
+/*
+ * The counts that stand for the page at entry @idx of @t (its PTL held):
+ * the entry's own, and, if it has SHADOW_PTE_BACK, those of the slot its
+ * back reference names, where the page's word may still count its pins;
+ * saturating, in an entry's format. The back reference cannot go while
+ * the PTL is held, and it holds its source. Whatever that source slot
+ * itself refers to is other pages' (their PTEs were moved there later):
+ * not followed. A bit with no reference (a bug) reads saturated: an
+ * over-count is safe, an under-count is not.
+ */
+static u32 spte_back_counts(struct shadow_pte_table *t, unsigned int idx)
+{
+	u32 e = atomic_read(&t->ent[idx]), s = 0;
+	unsigned long ro, rw;
+	struct shadow_pte_back *b;
+
+	if (e & SHADOW_PTE_BACK) {
+		b = spte_back_of(t, idx);
+		if (WARN_ON_ONCE(!b))
+			return SHADOW_PTE_RO_MASK | SHADOW_PTE_RW_MASK;
+		s = atomic_read(&b->src->ent[idx + b->delta]);
+	}
+	ro = min_t(unsigned long, shadow_pte_ro(e) + shadow_pte_ro(s), SHADOW_PTE_COUNT_MAX);
+	rw = min_t(unsigned long, shadow_pte_rw(e) + shadow_pte_rw(s), SHADOW_PTE_COUNT_MAX);
+	return ro << SHADOW_PTE_RO_SHIFT | rw << SHADOW_PTE_RW_SHIFT;
+}
+
+/* shadow_pte_pinned_at() for an entry with SHADOW_PTE_BACK. */
+bool __shadow_pte_back_pinned(struct shadow_pte_table *t, unsigned int idx)
+{
+	return shadow_pte_pinned(spte_back_counts(t, idx));
+}
+
+/* Entry @idx of @t as a reader sees it: back references followed. */
+static u32 spte_entry_value(struct shadow_pte_table *t, unsigned int idx)
+{
+	u32 e = atomic_read(&t->ent[idx]);
+
+	if (!(e & SHADOW_PTE_BACK))
+		return e;
+	return (e & SHADOW_PTE_SPECIAL) | spte_back_counts(t, idx);
+}
+
+/*
+ * mremap: a back reference on @nt for [@lo, @hi), whose PTEs came from
+ * index + @delta of @ot (both PTLs held), or NULL: none free, or one
+ * already covering part of the range.
+ */
+static struct shadow_pte_back *spte_back_claim(struct shadow_pte_table *nt,
+					       struct shadow_pte_table *ot,
+					       unsigned int lo, unsigned int hi,
+					       int delta)
+{
+	struct shadow_pte_back *b, *free = NULL;
+
+	if (nt == ot)
+		return NULL;
+	for (b = nt->back; b < nt->back + SHADOW_PTE_NR_BACK; b++) {
+		if (!b->src)
+			free = free ?: b;
+		else if (lo < b->hi && b->lo < hi)
+			return NULL;
+	}
+	if (!free)
+		return NULL;
+	/* @ot is live (its PTL is held): its PTE table holds a reference. */
+	atomic_inc(&ot->nrec);
+	free->lo = lo;
+	free->hi = hi;
+	free->delta = delta;
+	free->nback = 0;
+	WRITE_ONCE(free->src, ot);
+	return free;
 }
 
 /**
@@ -394,6 +539,8 @@ static void spte_table_release_cb(struct rcu_head *head)
 {
 	struct shadow_pte_table *t = container_of(head, struct shadow_pte_table, rcu);
 
+	/* Nothing asks an orphan whether a page is pinned: no back references. */
+	spte_back_release(t);
 	if (!atomic_sub_return(SPTE_TABLE_LIVE, &t->nrec))
 		shadow_pte_table_free(t);
 	else
@@ -2485,10 +2632,10 @@ static noinline void spte_detach_record(unsigned long *w, unsigned long v,
 
 /*
  * zap: detach the pin word @w if it is attached to a slot in [@lo, @hi)
- * of the live shadow table @t: the record primitives' deltas, on the word
- * itself. The counts do not change, so the word's form does not either.
- * @t keeps its PTE table's reference, so dropping the word's cannot free
- * it.
+ * of the shadow table @t (the zapped table, or the source of its back
+ * reference, which may be an orphan): the record primitives' deltas, on
+ * the word itself. The counts do not change, so the word's form does not
+ * either.
  */
 static __always_inline void spte_detach_word(unsigned long *w,
 					     struct shadow_pte_table *t,
@@ -2509,7 +2656,7 @@ static __always_inline void spte_detach_word(unsigned long *w,
 	if (v && v >> SPW_NAME_SHIFT == spw_tname(t) && idx >= lo && idx < hi) {
 		/* spte_rec_detach(): the counts, then nrec. */
 		spw_apply(&t->ent[idx], v, false);
-		atomic_dec(&t->nrec);
+		spte_table_put(t);
 		nv = v & ~SPW_SLOT_MASK;
 		count_vm_event(SHADOW_PTE_PIN_DETACH);
 	}
@@ -2517,17 +2664,30 @@ static __always_inline void spte_detach_word(unsigned long *w,
 	local_irq_restore(flags);
 }
 
-/* zap: detach @folio's pin word from [@lo, @hi) of @t. */
+/*
+ * zap: detach @folio's pin word from [@lo, @hi) of @t, or, where an entry
+ * has SHADOW_PTE_BACK (@back), from the slot its back reference names.
+ */
 static void spte_detach_folio(struct shadow_pte_table *t, unsigned int lo,
-			      unsigned int hi, struct folio *folio)
+			      unsigned int hi, struct folio *folio, bool back)
 {
+	struct shadow_pte_back *b;
 	unsigned long *w;
+	unsigned int i;
 
 	if (!folio || !shadow_pte_tracks(folio))
 		return;
 	w = spte_word(folio);
-	if (w)
-		spte_detach_word(w, t, lo, hi);
+	if (!w)
+		return;
+	spte_detach_word(w, t, lo, hi);
+	for (i = lo; back && i < hi; i++) {
+		if (!(atomic_read(&t->ent[i]) & SHADOW_PTE_BACK))
+			continue;
+		b = spte_back_of(t, i);
+		if (b)
+			spte_detach_word(w, b->src, i + b->delta, i + b->delta + 1);
+	}
 }
 
 /*
@@ -2540,15 +2700,24 @@ void __shadow_pte_zap(struct ptdesc *pt, unsigned int idx, unsigned int nr,
 {
 	struct shadow_pte_table *t = pt->pt_shadow;
 	unsigned int i, end = min_t(unsigned int, idx + nr, PTRS_PER_PTE);
+	bool back = false;
+	u32 e;
 
-	for (i = idx; i < end; i++)
-		if (unlikely(shadow_pte_special(atomic_read(&t->ent[i]))))
-			atomic_andnot(SHADOW_PTE_SPECIAL, &t->ent[i]);
+	for (i = idx; i < end; i++) {
+		e = atomic_read(&t->ent[i]);
+		if (unlikely(e & (SHADOW_PTE_SPECIAL | SHADOW_PTE_BACK))) {
+			if (e & SHADOW_PTE_SPECIAL)
+				atomic_andnot(SHADOW_PTE_SPECIAL, &t->ent[i]);
+			back |= e & SHADOW_PTE_BACK;
+		}
+	}
 	/* The PTEs are clear before the counts are read (shadow_pte.rst). */
 	smp_mb();
-	if (likely(!spte_range_has_pins(t, idx, end)))
+	if (likely(!back && !spte_range_has_pins(t, idx, end)))
 		return;
-	spte_detach_folio(t, idx, end, folio);
+	spte_detach_folio(t, idx, end, folio, back);
+	if (back)
+		spte_back_clear(t, idx, end);
 	spte_settle(t, idx, end);
 }
 
@@ -2648,6 +2817,63 @@ static void spte_carry_saturated(atomic_t *from, atomic_t *to)
 }
 
 /*
+ * spte_move_word() for a word that may name @src's slot @si, where the
+ * back reference of the moving PTE's entry points: retarget it from there
+ * to slot @n of @m->nt. @src keeps the back reference's own reference
+ * until the caller clears the bit, so dropping the word's cannot free it.
+ */
+static noinline void spte_move_word_back(struct spte_move *m, unsigned long *w,
+					 struct shadow_pte_table *src,
+					 unsigned int si, unsigned int n)
+{
+	unsigned long v = spw_lock(w);
+
+	if (unlikely(v & SPW_EXT)) {
+		spte_detach_record(w, v, src, si, si + 1, m->nt, n);
+		return;
+	}
+	if (v && (v & SPW_SLOT_MASK) == spw_slot(src, si)) {
+		/* nrec before the counts, as spte_rec_attach(). */
+		atomic_inc(&m->nt->nrec);
+		spw_apply(&src->ent[si], v, false);
+		spw_apply(&m->nt->ent[n], v, true);
+		v = (v & ~SPW_SLOT_MASK) | spw_slot(m->nt, n);
+		spw_unlock(w, v);
+		spte_table_put(src);
+		return;
+	}
+	spw_unlock(w, v);
+}
+
+static __always_inline void spte_move_one(struct spte_move *m, unsigned int i,
+					  u32 e);
+
+/*
+ * spte_move_one() for an entry with SHADOW_PTE_BACK (a PTE that an earlier
+ * mremap moved here): the page's word names this slot or the back
+ * reference's source. Take it over to the new slot from either, and drop
+ * the bit: the new slot counts the page's pins itself, with no back
+ * reference to follow.
+ */
+static noinline void spte_move_back(struct spte_move *m, unsigned int i, u32 e)
+{
+	unsigned int o = m->oidx + i, n = m->nidx + i;
+	pte_t pte = ptep_get(&m->new_ptep[i]);
+	struct shadow_pte_back *b = spte_back_of(m->ot, o);
+	unsigned long pfn, *chunk;
+
+	if (b && pte_present(pte)) {
+		pfn = pte_pfn(pte);
+		chunk = spte_dir_chunk(m->dir, m->nc, pfn);
+		if (chunk)
+			spte_move_word_back(m, spte_chunk_word(chunk, pfn),
+					    b->src, o + b->delta, n);
+	}
+	spte_back_clear(m->ot, o, o + 1);
+	spte_move_one(m, i, e & ~SHADOW_PTE_BACK);
+}
+
+/*
  * PTE @i of a move, whose old entry @e was not 0. A PTE that was
  * none left none behind it and moved nothing. The special bit moves with
  * the PTE; a pin word attached to the old slot is retargeted with its
@@ -2662,6 +2888,10 @@ static __always_inline void spte_move_one(struct spte_move *m, unsigned int i,
 	pte_t pte = ptep_get(&m->new_ptep[i]);
 	unsigned long pfn, *chunk;
 
+	if (unlikely(e & SHADOW_PTE_BACK)) {
+		spte_move_back(m, i, e);
+		return;
+	}
 	if (pte_none(pte))
 		return;
 	if (unlikely(shadow_pte_special(e))) {
@@ -2683,9 +2913,6 @@ static __always_inline void spte_move_one(struct spte_move *m, unsigned int i,
 	}
 }
 
-/* IRQs stay off for at most this many entries of __shadow_pte_move_range(). */
-#define SPTE_MOVE_IRQ_BATCH	32
-
 /* The index of the first non-zero entry of @ent[@i .. @nr), or @nr. */
 static noinline unsigned int spte_next_set(const atomic_t *ent, unsigned int i,
 					   unsigned int nr)
@@ -2694,6 +2921,33 @@ static noinline unsigned int spte_next_set(const atomic_t *ent, unsigned int i,
 		i++;
 	return i;
 }
+
+/*
+ * An entry *@p (@e) of a back-referenced batch that is not counts only,
+ * out of line: a run of zeros, skipped, or spte_move_one() with IRQs off
+ * for its words. Counts those entries in *@other and returns the last.
+ */
+static noinline atomic_t *spte_move_other(struct spte_move *m, atomic_t *p,
+					  u32 e, unsigned int *other)
+{
+	atomic_t *ent = &m->ot->ent[m->oidx];
+	unsigned int i = p - ent, j;
+	unsigned long flags;
+
+	if (!e) {
+		j = spte_next_set(ent, i + 1, m->nr);
+		*other += j - i;
+		return &ent[j - 1];
+	}
+	(*other)++;
+	local_irq_save(flags);
+	spte_move_one(m, i, e);
+	local_irq_restore(flags);
+	return p;
+}
+
+/* IRQs stay off for at most this many entries of __shadow_pte_move_range(). */
+#define SPTE_MOVE_IRQ_BATCH	32
 
 /*
  * mremap move_ptes(): @nr PTEs from entry @oidx of @old_pt moved to entry
@@ -2712,6 +2966,7 @@ void __shadow_pte_move_range(struct ptdesc *old_pt, unsigned int oidx,
 		.ahead = 1,
 	};
 	atomic_t *ent = &m.ot->ent[oidx];
+	struct shadow_pte_back *b;
 	unsigned int i, done = 0;
 	unsigned long flags;
 	u32 e;
@@ -2736,6 +2991,34 @@ void __shadow_pte_move_range(struct ptdesc *old_pt, unsigned int oidx,
 	/* Pairs with the release in spte_words_alloc(): the directory is set. */
 	m.nc = smp_load_acquire(&shadow_pte_word_chunks);
 	m.dir = spte_word_dir;
+	b = spte_back_claim(m.nt, m.ot, nidx + i, nidx + nr, (int)oidx - (int)nidx);
+	if (likely(b)) {
+		/* The new entry of old entry *@p is at @p + @d bytes. */
+		unsigned long d = (unsigned long)&m.nt->ent[nidx] - (unsigned long)ent;
+		atomic_t *p = &ent[i], *end = &ent[nr];
+		unsigned int other = i;
+
+		/*
+		 * The usual entry holds counts and nothing else: leave them
+		 * where the page's word names them, and mark the new entry.
+		 * Anything else (0, the special bit, a back reference of its
+		 * own) takes spte_move_one(), with IRQs off for its words.
+		 */
+		do {
+			e = atomic_read(p);
+			if (unlikely(e - 1 >= SHADOW_PTE_SPECIAL - 1)) {
+				p = spte_move_other(&m, p, e, &other);
+				continue;
+			}
+			atomic_or(SHADOW_PTE_BACK, (atomic_t *)((unsigned long)p + d));
+		} while (++p < end);
+		b->nback = nr - other;
+		this_cpu_add(spte_back_entries, b->nback);
+		if (!b->nback)
+			spte_back_put(b);
+		spte_move_settle_refs(&m);
+		return;
+	}
 	/*
 	 * Where most entries are 0, look for the next one in a leaf loop;
 	 * where they are not, go on inline. An entry that went to 0 since
@@ -2822,6 +3105,17 @@ int shadow_pte_pin_word_form(struct folio *folio)
 unsigned long shadow_pte_word_overflows(void)
 {
 	return spte_sum(&spte_word_overflows);
+}
+
+/**
+ * shadow_pte_back_entries - entries mremap left referring back
+ *
+ * Return: how many moved PTEs since boot left their pins counted at the
+ * old slot, their new entry marked SHADOW_PTE_BACK.
+ */
+unsigned long shadow_pte_back_entries(void)
+{
+	return spte_sum(&spte_back_entries);
 }
 
 /**
@@ -2936,9 +3230,9 @@ int shadow_pte_query(struct mm_struct *mm, unsigned long addr,
 	t = ptdesc_shadow(virt_to_ptdesc(pte));
 	if (t) {
 		*where = SHADOW_PTE_ENTRY;
-		*val = shadow_pte_read(t, pte_index(addr));
+		*val = spte_entry_value(t, pte_index(addr));
 		for (i = 0; table && i < PTRS_PER_PTE; i++)
-			table[i] = shadow_pte_read(t, i);
+			table[i] = spte_entry_value(t, i);
 	} else {
 		*where = SHADOW_PTE_NO_SHADOW;
 	}
@@ -2965,6 +3259,8 @@ out:
  *   record_objects  read: pin records in use (pin words whose counts
  *               outgrew them, large folios)
  *   word_overflows  read: how often a pin word's pins moved into a record
+ *   back_entries  read: how many PTEs mremap moved leaving their pins
+ *               counted at the old slot (SHADOW_PTE_BACK)
  *   fail_table, fail_record: fault-injection attributes (should_fail())
  *               of shadow-table and pin-record allocations
  * A bad request fails the write: -EINVAL (malformed), -ESRCH (no such
@@ -3158,6 +3454,13 @@ static int spte_word_overflows_get(void *data, u64 *val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(spte_word_overflows_fops, spte_word_overflows_get, NULL, "%llu\n");
 
+static int spte_back_entries_get(void *data, u64 *val)
+{
+	*val = shadow_pte_back_entries();
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(spte_back_entries_fops, spte_back_entries_get, NULL, "%llu\n");
+
 static int spte_word_bytes_get(void *data, u64 *val)
 {
 	*val = shadow_pte_pin_word_bytes();
@@ -3193,6 +3496,8 @@ static int __init shadow_pte_debugfs_init(void)
 				   &spte_word_overflows_fops);
 	debugfs_create_file_unsafe("records_cached", 0400, dir, NULL,
 				   &spte_cached_fops);
+	debugfs_create_file_unsafe("back_entries", 0400, dir, NULL,
+				   &spte_back_entries_fops);
 	fault_create_debugfs_attr("fail_table", dir, &spte_fail_table);
 	fault_create_debugfs_attr("fail_record", dir, &spte_fail_record);
 	return 0;

@@ -65,6 +65,7 @@ unsigned long shadow_pte_record_hash_bytes(void);
 int shadow_pte_pin_word_form(struct folio *folio);
 unsigned long shadow_pte_pin_word_bytes(void);
 unsigned long shadow_pte_word_overflows(void);
+unsigned long shadow_pte_back_entries(void);
 unsigned long shadow_pte_nr_cached_records(unsigned long *depot);
 unsigned long shadow_pte_drain_record_depot(void);
 

@@ -44,7 +44,8 @@ rc=0
 # How often the rare paths ran: table releases that had to read every pin
 # word, retargets, detaches, GUP-fast pins left to the slow path.
 echo "stress: vmstat: $(grep -E '^shadow_pte_(detach_scan|pin_detach|retarget|gup_fast_pin|gup_fast_fallback) ' /proc/vmstat | tr '\n' ' ')" \
-	"word_overflows $(cat /sys/kernel/debug/shadow_pte/word_overflows 2>/dev/null || echo -)"
+	"word_overflows $(cat /sys/kernel/debug/shadow_pte/word_overflows 2>/dev/null || echo -)" \
+	"back_entries $(cat /sys/kernel/debug/shadow_pte/back_entries 2>/dev/null || echo -)"
 if [ -n "$saved" ]; then
 	echo "stress: large folios: $(($(mthp_faults) - before)) mTHPs ($mthp_sizes) faulted in; vmstat:" \
 		"$(grep -E '^shadow_pte_large_' /proc/vmstat | tr '\n' ' ')"

@@ -54,7 +54,12 @@ struct mm_struct;
 #define SHADOW_PTE_RO_MASK	GENMASK(SHADOW_PTE_RW_SHIFT - 1, SHADOW_PTE_RO_SHIFT)
 #define SHADOW_PTE_RW_MASK	GENMASK(2 * SHADOW_PTE_COUNT_BITS - 1, SHADOW_PTE_RW_SHIFT)
 #define SHADOW_PTE_SPECIAL	BIT(30)
-#define SHADOW_PTE_RESERVED	BIT(31)
+/*
+ * The PTE moved here by mremap, and the pins counted for its page may be
+ * counted at the slot it came from: the table's back reference covering
+ * this index names it (shadow_pte_pinned_at()).
+ */
+#define SHADOW_PTE_BACK		BIT(31)
 
 /*
  * One shadow entry per PTE of the table it shadows, and the rcu_head that
@@ -62,10 +67,26 @@ struct mm_struct;
  * overlay the entries: a walker may still increment any entry until the
  * grace period ends.
  */
+/*
+ * A back reference (mremap, Documentation/mm/shadow_pte.rst): the entries
+ * [@lo, @hi) of its table that have SHADOW_PTE_BACK set moved there from
+ * entry index + @delta of @src, which may still count their pins. @nback
+ * of them have the bit set; the reference holds one of @src's nrec. Set,
+ * read and cleared under the table's PTL.
+ */
+struct shadow_pte_back {
+	struct shadow_pte_table *src;
+	u16 lo, hi, nback;
+	s16 delta;
+};
+
+#define SHADOW_PTE_NR_BACK	2
+
 struct shadow_pte_table {
 	atomic_t ent[PTRS_PER_PTE];
 	struct rcu_head rcu;
 	atomic_t nrec;		/* pin words naming it, + the PTE table's */
+	struct shadow_pte_back back[SHADOW_PTE_NR_BACK];
 };
 
 static __always_inline unsigned int shadow_pte_ro(u32 v)
@@ -170,6 +191,26 @@ static __always_inline u32 shadow_pte_entry(const pte_t *ptep)
 	struct shadow_pte_table *t = ptdesc_shadow(shadow_pte_ptdesc(ptep));
 
 	return t ? atomic_read(&t->ent[shadow_pte_slot(ptep)]) : 0;
+}
+
+bool __shadow_pte_back_pinned(struct shadow_pte_table *t, unsigned int idx);
+
+/*
+ * Are pins counted for the page at @ptep (its PTL held)? Its entry's
+ * counts, or, for a PTE that mremap moved here (SHADOW_PTE_BACK), those
+ * of the slot it came from too.
+ */
+static __always_inline bool shadow_pte_pinned_at(const pte_t *ptep)
+{
+	struct shadow_pte_table *t = ptdesc_shadow(shadow_pte_ptdesc(ptep));
+	u32 e;
+
+	if (!t)
+		return false;
+	e = atomic_read(&t->ent[shadow_pte_slot(ptep)]);
+	if (likely(!(e & SHADOW_PTE_BACK)))
+		return shadow_pte_pinned(e);
+	return __shadow_pte_back_pinned(t, shadow_pte_slot(ptep));
 }
 
 /*

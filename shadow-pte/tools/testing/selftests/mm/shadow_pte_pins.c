@@ -779,8 +779,10 @@ static void test_mremap_pinned(bool whole)
 	char *w = window(), *dst, *n;
 	unsigned long len = whole ? PMD_SZ : 4UL * pagesize;
 	const char *what = whole ? "mremap of a PMD-aligned table" : "mremap of 4 pages";
+	unsigned long long pfn;
+	int fd, status = 0;
 	char name[96];
-	int fd;
+	pid_t pid;
 
 	/* A 2 MiB-aligned destination in a window of its own. */
 	dst = window();
@@ -801,6 +803,14 @@ static void test_mremap_pinned(bool whole)
 	snprintf(name, sizeof(name), "%s: the count moved with the PTE", what);
 	expect_entry(name, getpid(), n + pagesize, 0, 2);
 	ksft_test_result(n[pagesize] == 0x5a, "%s: contents follow\n", what);
+	/* What fork asks at the new slot: the moved pinned page is copied. */
+	pfn = spte_pfn_of(n + pagesize);
+	pid = fork();
+	if (!pid)
+		_exit(spte_pfn_of(n + pagesize) != pfn ? 0 : 1);
+	waitpid(pid, &status, 0);
+	ksft_test_result(pid > 0 && WIFEXITED(status) && !WEXITSTATUS(status),
+			 "%s: fork copies the moved pinned page for the child\n", what);
 	uring_unpin(fd);
 	snprintf(name, sizeof(name), "%s: unpin reaches the new slot", what);
 	expect_entry(name, getpid(), n + pagesize, 0, 0);
@@ -1322,7 +1332,7 @@ int main(void)
 			       strerror(errno));
 	shadow = !access(SPTE_DIR, F_OK);
 	ksft_print_msg("scheme: %s\n", shadow ? "shadow PTEs" : "page bits (no " SPTE_DIR ")");
-	ksft_set_plan(shadow ? 48 + UPROBE_CASES + LEGACY_DIO_CASES : 12);
+	ksft_set_plan(shadow ? 50 + UPROBE_CASES + LEGACY_DIO_CASES : 12);
 
 	if (shadow) {
 		tables = spte_stable_tables();
