@@ -80,8 +80,9 @@ static_assert(sizeof_field(struct ptdesc, pt_shadow) == sizeof_field(struct page
 /* A shadow table's alignment: pin words name it in units of it. */
 #define SPTE_TABLE_ALIGN	64
 #define SPTE_RO_MAX		((1U << (32 - SPTE_IDX_BITS)) - 1)
-/* The back references fit in what the cache's alignment leaves: 2112 bytes. */
-static_assert(sizeof(struct shadow_pte_table) <= 33 * SPTE_TABLE_ALIGN);
+/* The back references fit in what the cache's alignment leaves. */
+static_assert(ALIGN(sizeof(struct shadow_pte_table), SPTE_TABLE_ALIGN) ==
+	      ALIGN(offsetof(struct shadow_pte_table, back), SPTE_TABLE_ALIGN));
 static_assert(PTRS_PER_PTE <= U16_MAX);
 
 struct shadow_pte_record {

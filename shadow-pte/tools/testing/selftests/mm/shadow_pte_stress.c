@@ -21,7 +21,10 @@
  * fork shared the pinned page, the parent's write goes to a COW copy and the
  * pin still sees P1. In a large-folio arena the buffer is, half of the
  * time, the four pages around Q, which io_uring coalesces into one pin of
- * the folio that names no page. The "slotrace" oracle has a helper thread fault, GUP-fast
+ * the folio that names no page. A quarter of the fork oracle's runs move
+ * the arena with mremap once or twice between the pin and the fork, so that
+ * fork finds Q's pins through a moved PTE (a back reference, or a word
+ * that a second move took over). The "slotrace" oracle has a helper thread fault, GUP-fast
  * and MADV_DONTNEED Q's slot in a tight loop until the oracle pins Q, and
  * GUP-fast it while Q is pinned and the process forks.
  *
@@ -169,7 +172,7 @@ static int go, stop_flag, pause_req, paused_cnt, dontunmap_broken;	/* atomic */
 static unsigned long op_iters[NR_OPS], op_errs[NR_OPS];		/* atomic */
 static unsigned long checks[2], viol[2], stuck_events, unexpected;	/* atomic */
 /* Fork checks whose buffer was four pages of a large-folio arena (atomic). */
-static unsigned long range_checks;
+static unsigned long range_checks, moved_checks;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 #define LOAD(p)		__atomic_load_n(p, __ATOMIC_ACQUIRE)
@@ -584,17 +587,14 @@ static int op_mprotect(struct thr *t)
 	return ret;
 }
 
-/* Move the arena between its home and scratch slots (write lock). */
-static int op_mremap(struct thr *t)
+/* Move @a between its home and scratch slots (its write lock held). */
+static int arena_move(struct thr *t, struct arena *a)
 {
-	struct arena *a = &arenas[below(t, NR_ARENAS)];
 	bool dontunmap = !LOAD(&dontunmap_broken);
 	unsigned long pmd_pages = PMD_SZ / cfg.pagesize;
 	char *src, *dst, *p;
-	int ret = timed_lock(a, true);
+	int ret = 0;
 
-	if (ret)
-		return -ret;
 	src = a->base;
 	dst = src != a->home ? a->home :
 	      a->scratch + ((rnd(t) & 1) ? 0 : (1 + below(t, pmd_pages - 1)) * cfg.pagesize);
@@ -622,6 +622,17 @@ static int op_mremap(struct thr *t)
 		msg("mremap: cannot reserve %p again, no more moves\n", src);
 	}
 out:
+	return ret;
+}
+
+static int op_mremap(struct thr *t)
+{
+	struct arena *a = &arenas[below(t, NR_ARENAS)];
+	int ret = timed_lock(a, true);
+
+	if (ret)
+		return -ret;
+	ret = arena_move(t, a);
 	pthread_rwlock_unlock(&a->lock);
 	return ret;
 }
@@ -1013,13 +1024,19 @@ static bool oracle_iter(struct thr *t, int which, int *err)
 	struct arena *a = &arenas[ai];
 	unsigned long pg = 0, gpg;
 	struct iovec iov[4];
-	unsigned int i, nr;
+	unsigned int i, nr, moves;
 	long spin, s;
 	bool range;
 	char *q;
 
 	*err = 0;
-	ret = timed_lock(a, false);
+	/*
+	 * A quarter of the fork oracle's runs move the arena once or twice
+	 * with Q pinned (write lock): fork must then find Q's pins through
+	 * the moved PTE.
+	 */
+	moves = !which && !(rnd(t) & 3) ? 1 + below(t, 2) : 0;
+	ret = timed_lock(a, moves);
 	if (ret) {
 		*err = -ret;
 		return true;
@@ -1075,7 +1092,16 @@ static bool oracle_iter(struct thr *t, int which, int *err)
 	if (!ret) {
 		if (!which)
 			usleep(below(t, 100));
-		*err = fork_check(t, which, ai, pg, q);
+		for (i = 0; i < moves && !a->no_moves; i++) {
+			*err = arena_move(t, a);
+			if (*err)
+				break;
+			q = a->base + pg * cfg.pagesize;
+		}
+		if (!*err)
+			*err = fork_check(t, which, ai, pg, q);
+		if (moves && i == moves && !*err)
+			INC(&moved_checks);
 		if (range && !*err)
 			INC(&range_checks);
 		ret = uring_unregister(t->ring.fd);
@@ -1798,6 +1824,8 @@ int main(int argc, char **argv)
 	       spte_vmstat("shadow_pte_pin_detach") - detaches0);
 	report("fork checks with a 4-page buffer in a large-folio arena=%lu\n",
 	       LOAD(&range_checks));
+	report("fork checks after moving the pinned page with mremap=%lu\n",
+	       LOAD(&moved_checks));
 	report("quiesce runs=%d skipped=%d unexpected errnos=%lu\n", qs.runs, qs.skipped,
 	       LOAD(&unexpected));
 
