@@ -914,8 +914,13 @@ static __noreturn void fork_child(struct thr *t, char *q, int c2p, int p2c)
 	_exit(memcmp(t->snap, q, cfg.pagesize) ? 1 : 0);
 }
 
-/* Q is written with P1 and pinned as buffer 0 of the oracle's ring: fork and check. */
-static int fork_check(struct thr *t, int which, int ai, unsigned long pg, char *q)
+/*
+ * Q is written with P1 and pinned as buffer 0 of the oracle's ring, which
+ * reads it at @qpin, the address it was registered at: fork and check. @q
+ * is where Q is mapped now (another address if the arena moved since).
+ */
+static int fork_check(struct thr *t, int which, int ai, unsigned long pg, char *q,
+		      char *qpin)
 {
 	int c2p[2], p2c[2], status = 0, ret;
 	struct pollfd pfd;
@@ -924,7 +929,7 @@ static int fork_check(struct thr *t, int which, int ai, unsigned long pg, char *
 
 	if (memcmp(q, t->p1, cfg.pagesize))
 		violation(t, which, ai, pg, q, "the page lost its contents before fork");
-	ret = read_pinned(t, q);
+	ret = read_pinned(t, qpin);
 	if (ret)
 		return ret;
 	if (memcmp(t->rb, t->p1, cfg.pagesize))
@@ -956,7 +961,7 @@ static int fork_check(struct thr *t, int which, int ai, unsigned long pg, char *
 		goto out;
 	}
 	memcpy(q, t->p2, cfg.pagesize);
-	ret = read_pinned(t, q);
+	ret = read_pinned(t, qpin);
 	if (!ret && memcmp(t->rb, t->p2, cfg.pagesize))
 		violation(t, which, ai, pg, q,
 			  "the pinned page missed the parent's post-fork write (fork shared it)");
@@ -1025,9 +1030,9 @@ static bool oracle_iter(struct thr *t, int which, int *err)
 	unsigned long pg = 0, gpg;
 	struct iovec iov[4];
 	unsigned int i, nr, moves;
+	char *q, *qpin;
 	long spin, s;
 	bool range;
-	char *q;
 
 	*err = 0;
 	/*
@@ -1092,6 +1097,7 @@ static bool oracle_iter(struct thr *t, int which, int *err)
 	if (!ret) {
 		if (!which)
 			usleep(below(t, 100));
+		qpin = q;
 		for (i = 0; i < moves && !a->no_moves; i++) {
 			*err = arena_move(t, a);
 			if (*err)
@@ -1099,7 +1105,7 @@ static bool oracle_iter(struct thr *t, int which, int *err)
 			q = a->base + pg * cfg.pagesize;
 		}
 		if (!*err)
-			*err = fork_check(t, which, ai, pg, q);
+			*err = fork_check(t, which, ai, pg, q, qpin);
 		if (moves && i == moves && !*err)
 			INC(&moved_checks);
 		if (range && !*err)
