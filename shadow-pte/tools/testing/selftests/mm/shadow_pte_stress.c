@@ -21,10 +21,7 @@
  * fork shared the pinned page, the parent's write goes to a COW copy and the
  * pin still sees P1. In a large-folio arena the buffer is, half of the
  * time, the four pages around Q, which io_uring coalesces into one pin of
- * the folio that names no page. A quarter of the fork oracle's runs move
- * the arena with mremap once or twice between the pin and the fork, so that
- * fork finds Q's pins through a moved PTE (a back reference, or a word
- * that a second move took over). The "slotrace" oracle has a helper thread fault, GUP-fast
+ * the folio that names no page. The "slotrace" oracle has a helper thread fault, GUP-fast
  * and MADV_DONTNEED Q's slot in a tight loop until the oracle pins Q, and
  * GUP-fast it while Q is pinned and the process forks.
  *
@@ -43,6 +40,10 @@
  * arguments in every thread (violations name the thread and iteration); the
  * interleaving between threads is up to the scheduler: rerun a failing seed a
  * few times, with the same -j.
+ *
+ * Moves: a quarter of the fork oracle's runs move the arena with mremap once
+ * or twice between the pin and the fork, so that fork finds Q's pins through
+ * a moved PTE (a back reference, or a word that a second move took over).
  */
 #define _GNU_SOURCE
 #include <errno.h>
