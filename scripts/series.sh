@@ -162,7 +162,12 @@ fi
 # The latest stress run: the same, from its summary (docs/stress-*/).
 stress=$BUILD/stress/shadow/results.txt
 if [ ! -f "$stress" ]; then
-	stress=$(find "$TOP"/docs -path '*/stress-*/summary.txt' 2>/dev/null | LC_ALL=C sort | tail -n 1)
+	# The summary committed last (folder names do not sort by time: two
+	# runs of a day sort by their names), not a kept failing run.
+	stress=$(find "$TOP"/docs -path '*/stress-*/summary*.txt' ! -name '*violation*' 2>/dev/null |
+		while read -r f; do
+			printf '%s %s\n' "$(git -C "$TOP" log -1 --format=%ct -- "$f" 2>/dev/null || echo 0)" "$f"
+		done | LC_ALL=C sort -n -k1,1 -s | tail -n 1 | cut -d' ' -f2-)
 	[ -n "$stress" ] && note "series: no build/stress; the cover letter quotes ${stress#"$TOP"/}"
 fi
 python3 "$TOP/scripts/cover_letter.py" "$S/0000-cover-letter.patch" \
