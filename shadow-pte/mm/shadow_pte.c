@@ -27,6 +27,7 @@
 #include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/swapops.h>
 #include <linux/uaccess.h>
 #include <linux/vmstat.h>
 /* After the headers it needs but does not include (cpu_relax()). */
@@ -2850,6 +2851,28 @@ static __always_inline void spte_move_one(struct spte_move *m, unsigned int i,
 					  u32 e);
 
 /*
+ * The page frame of a moved PTE that may carry pins: a present PTE's, or
+ * that of a device-exclusive entry, which make_device_exclusive_range()
+ * put in place of a present PTE whose pins stay counted at its slot.
+ */
+static __always_inline bool spte_moved_pfn(pte_t pte, unsigned long *pfn)
+{
+	swp_entry_t entry;
+
+	if (likely(pte_present(pte))) {
+		*pfn = pte_pfn(pte);
+		return true;
+	}
+	if (!IS_ENABLED(CONFIG_DEVICE_PRIVATE) || !is_swap_pte(pte))
+		return false;
+	entry = pte_to_swp_entry(pte);
+	if (!is_device_exclusive_entry(entry))
+		return false;
+	*pfn = swp_offset_pfn(entry);
+	return true;
+}
+
+/*
  * spte_move_one() for an entry with SHADOW_PTE_BACK (a PTE that an earlier
  * mremap moved here): the page's word names this slot or the back
  * reference's source. Take it over to the new slot from either, and drop
@@ -2863,8 +2886,7 @@ static noinline void spte_move_back(struct spte_move *m, unsigned int i, u32 e)
 	struct shadow_pte_back *b = spte_back_of(m->ot, o);
 	unsigned long pfn, *chunk;
 
-	if (b && pte_present(pte)) {
-		pfn = pte_pfn(pte);
+	if (b && spte_moved_pfn(pte, &pfn)) {
 		chunk = spte_dir_chunk(m->dir, m->nc, pfn);
 		if (chunk)
 			spte_move_word_back(m, spte_chunk_word(chunk, pfn),
@@ -2899,9 +2921,8 @@ static __always_inline void spte_move_one(struct spte_move *m, unsigned int i,
 		atomic_andnot(SHADOW_PTE_SPECIAL, &m->ot->ent[o]);
 		atomic_or(SHADOW_PTE_SPECIAL, &m->nt->ent[n]);
 	}
-	if (!shadow_pte_pinned(e) || !pte_present(pte))
+	if (!shadow_pte_pinned(e) || !spte_moved_pfn(pte, &pfn))
 		return;
-	pfn = pte_pfn(pte);
 	chunk = spte_dir_chunk(m->dir, m->nc, pfn);
 	if (chunk)
 		spte_move_word(m, spte_chunk_word(chunk, pfn), o, n);

@@ -42,6 +42,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include "../../../../mm/gup_test.h"
+#include "../../../../lib/test_hmm_uapi.h"
 #include "../kselftest.h"
 #include "shadow_pte_util.h"
 
@@ -819,6 +820,183 @@ static void test_mremap_pinned(bool whole)
 		munmap(w + len, PMD_SZ - len);
 }
 
+/*
+ * Device-exclusive entries (test_hmm's HMM_DMIRROR_EXCLUSIVE, that is
+ * make_device_exclusive_range()) take a pinned page's PTE away while its
+ * pins stay counted at the slot: mremap must carry them along and zap must
+ * detach them, as for a present PTE. And a zero-page PTE that
+ * migrate_vma moves to device memory must lose its special bit.
+ */
+#define HMM_DEV		"/dev/hmm_dmirror0"
+#define DEVX_CASES	11
+#define PM_PRESENT	0x8000000000000000ULL	/* pagemap bit 63 */
+#define PM_SWAP		0x4000000000000000ULL	/* pagemap bit 62 */
+
+static unsigned long long pagemap_entry(const void *addr)
+{
+	unsigned long long ent = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &ent, sizeof(ent),
+		  (uintptr_t)addr / pagesize * sizeof(ent)) != sizeof(ent))
+		ent = 0;
+	close(fd);
+	return ent;
+}
+
+/* A device-exclusive entry reads as a swap entry, not present. */
+static bool device_exclusive(const void *addr)
+{
+	unsigned long long ent = pagemap_entry(addr);
+
+	return !(ent & PM_PRESENT) && (ent & PM_SWAP);
+}
+
+static int hmm_cmd(int dfd, unsigned long req, void *addr, unsigned long npages)
+{
+	struct hmm_dmirror_cmd cmd = {
+		.addr = (uintptr_t)addr,
+		.npages = npages,
+	};
+	void *buf = malloc(npages * pagesize);
+	int ret;
+
+	if (!buf)
+		return -ENOMEM;
+	cmd.ptr = (uintptr_t)buf;
+	ret = ioctl(dfd, req, &cmd) ? -errno : (int)cmd.cpages;
+	free(buf);
+	return ret;
+}
+
+/* A free 2 MiB-aligned stretch of address space. */
+static char *free_window(void)
+{
+	char *w = window();
+
+	munmap(w, PMD_SZ);
+	return w;
+}
+
+static void test_device_exclusive_move(int dfd)
+{
+	char *w = window(), *n1, *n2 = MAP_FAILED;
+	unsigned long len = 4UL * pagesize;
+	unsigned long long pfn = spte_pfn_of(w + pagesize);
+	int fd, ret, status = 0;
+	pid_t pid = -1;
+
+	fd = uring_pin(w + pagesize, 2);
+	ret = fd < 0 ? fd : hmm_cmd(dfd, HMM_DMIRROR_EXCLUSIVE, w, 4);
+	ksft_test_result(ret >= 0 && device_exclusive(w + pagesize),
+			 "device-exclusive: the pinned page's PTE is a device-exclusive entry (%d)\n",
+			 ret);
+	n1 = mremap(w, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, free_window() + 8 * pagesize);
+	if (n1 != MAP_FAILED)
+		n2 = mremap(n1, len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
+			    free_window() + 24 * pagesize);
+	if (n2 == MAP_FAILED) {
+		ksft_print_msg("mremap: %s\n", strerror(errno));
+		n2 = n1 == MAP_FAILED ? w : n1;
+	}
+	/* Two moves: the second takes the pins off the first's back reference. */
+	expect_entry("device-exclusive: the count follows two mremaps", getpid(),
+		     n2 + pagesize, 0, 2);
+	if (device_exclusive(n2 + pagesize)) {
+		pid = fork();
+		if (!pid)
+			_exit(spte_pfn_of(n2 + pagesize) != pfn ? 0 : 1);
+		waitpid(pid, &status, 0);
+	}
+	ksft_test_result(pid > 0 && WIFEXITED(status) && !WEXITSTATUS(status),
+			 "device-exclusive: fork after the moves copies the pinned page for the child\n");
+	ksft_test_result(n2[pagesize] == 0x5a && spte_pfn_of(n2 + pagesize) == pfn,
+			 "device-exclusive: the parent keeps the pinned page and its contents\n");
+	if (fd >= 0)
+		uring_unpin(fd);
+	expect_entry("device-exclusive: unpin reaches the moved entry", getpid(),
+		     n2 + pagesize, 0, 0);
+	munmap(n2, len);
+	munmap(w + len, PMD_SZ - len);
+}
+
+static void test_device_exclusive_zap(int dfd)
+{
+	long det = spte_vmstat("shadow_pte_pin_detach");
+	char *w = window();
+	int fd, ret;
+
+	fd = uring_pin(w, 2);
+	ret = fd < 0 ? fd : hmm_cmd(dfd, HMM_DMIRROR_EXCLUSIVE, w, 1);
+	if (ret < 0 || !device_exclusive(w))
+		ksft_print_msg("device-exclusive: setup failed (%d)\n", ret);
+	/* Zap the entry while the pins are held; a new page takes the slot. */
+	madvise(w, pagesize, MADV_DONTNEED);
+	w[0] = 1;
+	ksft_test_result(spte_vmstat("shadow_pte_pin_detach") == det + 1,
+			 "device-exclusive: zap detaches the pinned page's word (%ld)\n",
+			 spte_vmstat("shadow_pte_pin_detach") - det);
+	expect_entry("device-exclusive: the page faulted in after the zap reads unpinned",
+		     getpid(), w, 0, 0);
+	if (fd >= 0)
+		uring_unpin(fd);
+	expect_entry("device-exclusive: unpin of the zapped page leaves the slot alone",
+		     getpid(), w, 0, 0);
+	munmap(w, PMD_SZ);
+}
+
+static void test_device_zero_page(int dfd)
+{
+	char *w = window();
+	struct spte_entry e;
+	int ret;
+	char c;
+
+	/* A read fault maps the shared zero page: a special PTE. */
+	madvise(w, pagesize, MADV_DONTNEED);
+	c = __atomic_load_n(w, __ATOMIC_RELAXED);
+	spte_query(getpid(), w, &e);
+	if (c || e.special != 1) {
+		for (ret = 0; ret < 3; ret++)
+			ksft_test_result_skip("device memory: %s\n",
+					      "no special bit on the zero page (SHADOW_PTE_SPECIAL=n?)");
+		munmap(w, PMD_SZ);
+		return;
+	}
+	ret = hmm_cmd(dfd, HMM_DMIRROR_MIGRATE_TO_DEV, w, 1);
+	ksft_test_result(ret == 1 && !(pagemap_entry(w) & PM_PRESENT),
+			 "device memory: the zero page migrated to the device (%d)\n", ret);
+	spte_query(getpid(), w, &e);
+	ksft_test_result(e.special == 0,
+			 "device memory: its entry lost the special bit (special %u)\n",
+			 e.special);
+	/* A CPU access brings a normal page back; vm_normal_page() must see it. */
+	c = __atomic_load_n(w, __ATOMIC_RELAXED);
+	spte_query(getpid(), w, &e);
+	ksft_test_result(c == 0 && (pagemap_entry(w) & PM_PRESENT) && e.special == 0,
+			 "device memory: back in system memory as a normal page (special %u)\n",
+			 e.special);
+	munmap(w, PMD_SZ);
+}
+
+static void test_device_private(void)
+{
+	int dfd = open(HMM_DEV, O_RDWR), i;
+
+	if (dfd < 0) {
+		for (i = 0; i < DEVX_CASES; i++)
+			ksft_test_result_skip("device memory: %s: %s (needs CONFIG_TEST_HMM)\n",
+					      HMM_DEV, strerror(errno));
+		return;
+	}
+	test_device_exclusive_move(dfd);
+	test_device_exclusive_zap(dfd);
+	test_device_zero_page(dfd);
+	close(dfd);
+}
+
 static void test_fork_pinned(void)
 {
 	char *w = window();
@@ -1332,7 +1510,7 @@ int main(void)
 			       strerror(errno));
 	shadow = !access(SPTE_DIR, F_OK);
 	ksft_print_msg("scheme: %s\n", shadow ? "shadow PTEs" : "page bits (no " SPTE_DIR ")");
-	ksft_set_plan(shadow ? 50 + UPROBE_CASES + LEGACY_DIO_CASES : 12);
+	ksft_set_plan(shadow ? 50 + UPROBE_CASES + LEGACY_DIO_CASES + DEVX_CASES : 12);
 
 	if (shadow) {
 		tables = spte_stable_tables();
@@ -1344,6 +1522,7 @@ int main(void)
 		test_munmap_pinned(true);
 		test_mremap_pinned(false);
 		test_mremap_pinned(true);
+		test_device_private();
 		test_gup_fast_first_pin();
 		test_odirect();
 		test_legacy_dio();

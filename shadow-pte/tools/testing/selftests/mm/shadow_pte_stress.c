@@ -12,7 +12,8 @@
  * R/W pins, sometimes held across an mremap or munmap of the arena), O_DIRECT
  * reads (unpinned by bio completion), MADV_DONTNEED, faults, mprotect, mremap
  * of the whole arena (to non-2 MiB-congruent addresses half of the time),
- * munmap + mmap, THP collapse and split on a THP arena, and KSM.
+ * munmap + mmap, THP collapse and split on a THP arena, KSM, and, where
+ * test_hmm provides /dev/hmm_dmirror0, device-exclusive entries.
  *
  * Two dedicated threads run the integrity oracle meanwhile: write P1 into a
  * page Q, pin Q with an io_uring fixed buffer, fork; the child must keep
@@ -44,6 +45,8 @@
  * Moves: a quarter of the fork oracle's runs move the arena with mremap once
  * or twice between the pin and the fork, so that fork finds Q's pins through
  * a moved PTE (a back reference, or a word that a second move took over).
+ * Where test_hmm is there, a quarter of them first make Q device-exclusive,
+ * so that the moves carry, and fork restores, an entry that is not a PTE.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -71,6 +74,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include "../../../../mm/gup_test.h"
+#include "../../../../lib/test_hmm_uapi.h"
 #include "../kselftest.h"
 #include "shadow_pte_util.h"
 
@@ -88,6 +92,7 @@
 #define GUP_TEST	"/sys/kernel/debug/gup_test"
 #define GUP_FOLL_WRITE	0x01		/* the kernel's FOLL_WRITE */
 #define KSM_RUN		"/sys/kernel/mm/ksm/run"
+#define HMM_DEV		"/dev/hmm_dmirror0"
 #define THP_ENABLED	"/sys/kernel/mm/transparent_hugepage/enabled"
 #define PMD_SZ		(2UL << 20)
 #define ARENA_SZ	(4UL << 20)	/* two PTE tables */
@@ -104,15 +109,15 @@
 
 enum {
 	OP_GUPFAST, OP_URING, OP_ODIRECT, OP_DONTNEED, OP_TOUCH, OP_MREMAP, OP_REMAP,
-	OP_MPROTECT, OP_THP, OP_KSM, OP_FORK, OP_SLOTRACE, NR_OPS
+	OP_MPROTECT, OP_THP, OP_KSM, OP_DEVX, OP_FORK, OP_SLOTRACE, NR_OPS
 };
 
 static const char *const op_name[NR_OPS] = {
 	"gupfast", "uring", "odirect", "dontneed", "touch", "mremap", "remap",
-	"mprotect", "thp", "ksm", "fork", "slotrace",
+	"mprotect", "thp", "ksm", "devx", "fork", "slotrace",
 };
 
-static const unsigned int op_weight[NR_OPS] = { 16, 12, 8, 16, 16, 3, 2, 8, 5, 3 };
+static const unsigned int op_weight[NR_OPS] = { 16, 12, 8, 16, 16, 3, 2, 8, 5, 3, 4 };
 
 enum { CMD_IDLE, CMD_RACE, CMD_PIN_NOW, CMD_STOP, CMD_EXIT };
 enum { TK_WORKER, TK_FORK, TK_SLOT, TK_HELPER };
@@ -123,13 +128,13 @@ static struct {
 	long seconds, threads, min_cpus, cpus, fail_pct, pagesize, npages;
 	bool quiet, shadow, records, faults, ksm_old_valid, dev_given, large;
 	const char *dev;
-	int gup_fd, dio_fd, dio_lbs;
+	int gup_fd, dio_fd, dio_lbs, hmm_fd;
 	unsigned long long dio_size;
 	bool enabled[NR_OPS];
 	unsigned int total_weight;
 	long start_ms, deadline_ms;
 	char ksm_old[16];
-} cfg = { .gup_fd = -1, .dio_fd = -1 };
+} cfg = { .gup_fd = -1, .dio_fd = -1, .hmm_fd = -1 };
 
 struct arena {
 	pthread_rwlock_t lock;	/* write: whole-arena moves; read: the rest */
@@ -174,6 +179,8 @@ static unsigned long op_iters[NR_OPS], op_errs[NR_OPS];		/* atomic */
 static unsigned long checks[2], viol[2], stuck_events, unexpected;	/* atomic */
 /* Fork checks whose buffer was four pages of a large-folio arena (atomic). */
 static unsigned long range_checks, moved_checks;
+/* ... whose pinned page had been made device-exclusive (atomic). */
+static unsigned long devx_checks, devx_moved_checks;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 #define LOAD(p)		__atomic_load_n(p, __ATOMIC_ACQUIRE)
@@ -785,6 +792,45 @@ static int op_ksm(struct thr *t)
 	return ret;
 }
 
+/*
+ * Device-exclusive entries (test_hmm): a run of pages, pinned or not, has
+ * its PTEs replaced by entries that only the device may use until a CPU
+ * access, fork or GUP restores them. Their pins must survive mremap and be
+ * detached by zap like a present PTE's.
+ */
+static int devx_range(char *p, unsigned long n)
+{
+	struct hmm_dmirror_cmd cmd;
+	char *buf = malloc(n * cfg.pagesize);
+	int ret;
+
+	if (!buf)
+		return -ENOMEM;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.addr = (uintptr_t)p;
+	cmd.ptr = (uintptr_t)buf;
+	cmd.npages = n;
+	ret = ioctl(cfg.hmm_fd, HMM_DMIRROR_EXCLUSIVE, &cmd) ? -errno : 0;
+	free(buf);
+	/* The device's copy was invalidated before it was read back: raced. */
+	return ret == -ENOENT ? -EBUSY : ret;
+}
+
+static int op_devx(struct thr *t)
+{
+	unsigned long n = 1 + below(t, 16), pg;
+	struct arena *a;
+	int ret;
+
+	a = get_arena(t, &ret);
+	if (!a)
+		return ret;
+	pg = pick_pg(t, n);
+	ret = devx_range(a->base + pg * cfg.pagesize, n);
+	pthread_rwlock_unlock(&a->lock);
+	return ret;
+}
+
 /* The oracle's own io_uring instance, with rings: IORING_OP_WRITE_FIXED. */
 static int ring_init(struct ring *r)
 {
@@ -1033,7 +1079,7 @@ static bool oracle_iter(struct thr *t, int which, int *err)
 	unsigned int i, nr, moves;
 	char *q, *qpin;
 	long spin, s;
-	bool range;
+	bool range, devx;
 
 	*err = 0;
 	/*
@@ -1099,6 +1145,8 @@ static bool oracle_iter(struct thr *t, int which, int *err)
 		if (!which)
 			usleep(below(t, 100));
 		qpin = q;
+		/* A quarter of the time the device takes Q over before the moves. */
+		devx = cfg.hmm_fd >= 0 && !below(t, 4) && !devx_range(q, 1);
 		for (i = 0; i < moves && !a->no_moves; i++) {
 			*err = arena_move(t, a);
 			if (*err)
@@ -1109,6 +1157,8 @@ static bool oracle_iter(struct thr *t, int which, int *err)
 			*err = fork_check(t, which, ai, pg, q, qpin);
 		if (moves && i == moves && !*err)
 			INC(&moved_checks);
+		if (devx && !*err)
+			INC(moves && i == moves ? &devx_moved_checks : &devx_checks);
 		if (range && !*err)
 			INC(&range_checks);
 		ret = uring_unregister(t->ring.fd);
@@ -1168,7 +1218,7 @@ static int op_touch(struct thr *t)
 
 static int (*const ops[OP_FORK])(struct thr *t) = {
 	op_gupfast, op_uring, op_odirect, op_dontneed, op_touch, op_mremap, op_remap,
-	op_mprotect, op_thp, op_ksm,
+	op_mprotect, op_thp, op_ksm, op_devx,
 };
 
 /*
@@ -1587,6 +1637,11 @@ static void probe(void)
 		if (!spte_write_file(KSM_RUN, "1"))
 			msg("cannot start ksmd: %s\n", strerror(errno));
 	}
+	fd = open(HMM_DEV, O_RDWR);
+	if (fd < 0)
+		skip_op(OP_DEVX, HMM_DEV " (CONFIG_TEST_HMM)", strerror(errno));
+	else
+		close(fd);
 	if (!read_file(THP_ENABLED, buf, sizeof(buf)) ||
 	    !(strstr(buf, "[always]") || strstr(buf, "[madvise]")))
 		skip_op(OP_THP, "THP is disabled", NULL);
@@ -1775,6 +1830,12 @@ int main(int argc, char **argv)
 	fails0 = spte_vmstat("shadow_pte_alloc_fail");
 	orphans0 = spte_vmstat("shadow_pte_table_orphan");
 	detaches0 = spte_vmstat("shadow_pte_pin_detach");
+	/* test_hmm mirrors the mm of the process that opens it: this one. */
+	if (cfg.enabled[OP_DEVX]) {
+		cfg.hmm_fd = open(HMM_DEV, O_RDWR);
+		if (cfg.hmm_fd < 0)
+			ksft_exit_fail_msg("%s: %s\n", HMM_DEV, strerror(errno));
+	}
 	setup_memory();
 	if (cfg.faults)
 		faults_set(cfg.fail_pct);
@@ -1833,6 +1894,10 @@ int main(int argc, char **argv)
 	       LOAD(&range_checks));
 	report("fork checks after moving the pinned page with mremap=%lu\n",
 	       LOAD(&moved_checks));
+	if (cfg.hmm_fd >= 0)
+		report("fork checks with the pinned page device-exclusive=%lu, after a move=%lu\n",
+		       LOAD(&devx_checks) + LOAD(&devx_moved_checks),
+		       LOAD(&devx_moved_checks));
 	report("quiesce runs=%d skipped=%d unexpected errnos=%lu\n", qs.runs, qs.skipped,
 	       LOAD(&unexpected));
 
