@@ -42,7 +42,6 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include "../../../../mm/gup_test.h"
-#include "../../../../lib/test_hmm_uapi.h"
 #include "../kselftest.h"
 #include "shadow_pte_util.h"
 
@@ -827,48 +826,16 @@ static void test_mremap_pinned(bool whole)
  * detach them, as for a present PTE. And a zero-page PTE that
  * migrate_vma moves to device memory must lose its special bit.
  */
-#define HMM_DEV		"/dev/hmm_dmirror0"
 #define DEVX_CASES	11
 #define PM_PRESENT	0x8000000000000000ULL	/* pagemap bit 63 */
 #define PM_SWAP		0x4000000000000000ULL	/* pagemap bit 62 */
 
-static unsigned long long pagemap_entry(const void *addr)
-{
-	unsigned long long ent = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &ent, sizeof(ent),
-		  (uintptr_t)addr / pagesize * sizeof(ent)) != sizeof(ent))
-		ent = 0;
-	close(fd);
-	return ent;
-}
-
 /* A device-exclusive entry reads as a swap entry, not present. */
 static bool device_exclusive(const void *addr)
 {
-	unsigned long long ent = pagemap_entry(addr);
+	unsigned long long ent = spte_pagemap(addr);
 
 	return !(ent & PM_PRESENT) && (ent & PM_SWAP);
-}
-
-static int hmm_cmd(int dfd, unsigned long req, void *addr, unsigned long npages)
-{
-	struct hmm_dmirror_cmd cmd = {
-		.addr = (uintptr_t)addr,
-		.npages = npages,
-	};
-	void *buf = malloc(npages * pagesize);
-	int ret;
-
-	if (!buf)
-		return -ENOMEM;
-	cmd.ptr = (uintptr_t)buf;
-	ret = ioctl(dfd, req, &cmd) ? -errno : (int)cmd.cpages;
-	free(buf);
-	return ret;
 }
 
 /* A free 2 MiB-aligned stretch of address space. */
@@ -889,7 +856,7 @@ static void test_device_exclusive_move(int dfd)
 	pid_t pid = -1;
 
 	fd = uring_pin(w + pagesize, 2);
-	ret = fd < 0 ? fd : hmm_cmd(dfd, HMM_DMIRROR_EXCLUSIVE, w, 4);
+	ret = fd < 0 ? fd : spte_hmm_cmd(dfd, HMM_DMIRROR_EXCLUSIVE, w, 4);
 	ksft_test_result(ret >= 0 && device_exclusive(w + pagesize),
 			 "device-exclusive: the pinned page's PTE is a device-exclusive entry (%d)\n",
 			 ret);
@@ -929,7 +896,7 @@ static void test_device_exclusive_zap(int dfd)
 	int fd, ret;
 
 	fd = uring_pin(w, 2);
-	ret = fd < 0 ? fd : hmm_cmd(dfd, HMM_DMIRROR_EXCLUSIVE, w, 1);
+	ret = fd < 0 ? fd : spte_hmm_cmd(dfd, HMM_DMIRROR_EXCLUSIVE, w, 1);
 	if (ret < 0 || !device_exclusive(w))
 		ksft_print_msg("device-exclusive: setup failed (%d)\n", ret);
 	/* Zap the entry while the pins are held; a new page takes the slot. */
@@ -965,8 +932,8 @@ static void test_device_zero_page(int dfd)
 		munmap(w, PMD_SZ);
 		return;
 	}
-	ret = hmm_cmd(dfd, HMM_DMIRROR_MIGRATE_TO_DEV, w, 1);
-	ksft_test_result(ret == 1 && !(pagemap_entry(w) & PM_PRESENT),
+	ret = spte_hmm_cmd(dfd, HMM_DMIRROR_MIGRATE_TO_DEV, w, 1);
+	ksft_test_result(ret == 1 && !(spte_pagemap(w) & PM_PRESENT),
 			 "device memory: the zero page migrated to the device (%d)\n", ret);
 	spte_query(getpid(), w, &e);
 	ksft_test_result(e.special == 0,
@@ -975,7 +942,7 @@ static void test_device_zero_page(int dfd)
 	/* A CPU access brings a normal page back; vm_normal_page() must see it. */
 	c = __atomic_load_n(w, __ATOMIC_RELAXED);
 	spte_query(getpid(), w, &e);
-	ksft_test_result(c == 0 && (pagemap_entry(w) & PM_PRESENT) && e.special == 0,
+	ksft_test_result(c == 0 && (spte_pagemap(w) & PM_PRESENT) && e.special == 0,
 			 "device memory: back in system memory as a normal page (special %u)\n",
 			 e.special);
 	munmap(w, PMD_SZ);
@@ -983,12 +950,12 @@ static void test_device_zero_page(int dfd)
 
 static void test_device_private(void)
 {
-	int dfd = open(HMM_DEV, O_RDWR), i;
+	int dfd = open(SPTE_HMM_DEV, O_RDWR), i;
 
 	if (dfd < 0) {
 		for (i = 0; i < DEVX_CASES; i++)
 			ksft_test_result_skip("device memory: %s: %s (needs CONFIG_TEST_HMM)\n",
-					      HMM_DEV, strerror(errno));
+					      SPTE_HMM_DEV, strerror(errno));
 		return;
 	}
 	test_device_exclusive_move(dfd);

@@ -74,7 +74,6 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include "../../../../mm/gup_test.h"
-#include "../../../../lib/test_hmm_uapi.h"
 #include "../kselftest.h"
 #include "shadow_pte_util.h"
 
@@ -92,7 +91,6 @@
 #define GUP_TEST	"/sys/kernel/debug/gup_test"
 #define GUP_FOLL_WRITE	0x01		/* the kernel's FOLL_WRITE */
 #define KSM_RUN		"/sys/kernel/mm/ksm/run"
-#define HMM_DEV		"/dev/hmm_dmirror0"
 #define THP_ENABLED	"/sys/kernel/mm/transparent_hugepage/enabled"
 #define PMD_SZ		(2UL << 20)
 #define ARENA_SZ	(4UL << 20)	/* two PTE tables */
@@ -798,22 +796,15 @@ static int op_ksm(struct thr *t)
  * access, fork or GUP restores them. Their pins must survive mremap and be
  * detached by zap like a present PTE's.
  */
+/* Make @n pages from @p device-exclusive: 0 or -errno. */
 static int devx_range(char *p, unsigned long n)
 {
-	struct hmm_dmirror_cmd cmd;
-	char *buf = malloc(n * cfg.pagesize);
-	int ret;
+	int ret = spte_hmm_cmd(cfg.hmm_fd, HMM_DMIRROR_EXCLUSIVE, p, n);
 
-	if (!buf)
-		return -ENOMEM;
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.addr = (uintptr_t)p;
-	cmd.ptr = (uintptr_t)buf;
-	cmd.npages = n;
-	ret = ioctl(cfg.hmm_fd, HMM_DMIRROR_EXCLUSIVE, &cmd) ? -errno : 0;
-	free(buf);
 	/* The device's copy was invalidated before it was read back: raced. */
-	return ret == -ENOENT ? -EBUSY : ret;
+	if (ret == -ENOENT)
+		return -EBUSY;
+	return ret < 0 ? ret : 0;
 }
 
 static int op_devx(struct thr *t)
@@ -1637,9 +1628,9 @@ static void probe(void)
 		if (!spte_write_file(KSM_RUN, "1"))
 			msg("cannot start ksmd: %s\n", strerror(errno));
 	}
-	fd = open(HMM_DEV, O_RDWR);
+	fd = open(SPTE_HMM_DEV, O_RDWR);
 	if (fd < 0)
-		skip_op(OP_DEVX, HMM_DEV " (CONFIG_TEST_HMM)", strerror(errno));
+		skip_op(OP_DEVX, SPTE_HMM_DEV " (CONFIG_TEST_HMM)", strerror(errno));
 	else
 		close(fd);
 	if (!read_file(THP_ENABLED, buf, sizeof(buf)) ||
@@ -1832,9 +1823,9 @@ int main(int argc, char **argv)
 	detaches0 = spte_vmstat("shadow_pte_pin_detach");
 	/* test_hmm mirrors the mm of the process that opens it: this one. */
 	if (cfg.enabled[OP_DEVX]) {
-		cfg.hmm_fd = open(HMM_DEV, O_RDWR);
+		cfg.hmm_fd = open(SPTE_HMM_DEV, O_RDWR);
 		if (cfg.hmm_fd < 0)
-			ksft_exit_fail_msg("%s: %s\n", HMM_DEV, strerror(errno));
+			ksft_exit_fail_msg("%s: %s\n", SPTE_HMM_DEV, strerror(errno));
 	}
 	setup_memory();
 	if (cfg.faults)

@@ -11,11 +11,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include "../kselftest.h"
+#include "../../../../lib/test_hmm_uapi.h"
 
 #define SPTE_DIR	"/sys/kernel/debug/shadow_pte"
+#define SPTE_HMM_DEV	"/dev/hmm_dmirror0"	/* lib/test_hmm.c */
 
 struct spte_entry {
 	bool present;	/* the PTE table has a shadow table */
@@ -143,8 +147,8 @@ static inline bool spte_query(pid_t pid, const void *addr, struct spte_entry *e)
 	return true;
 }
 
-/* The PFN /proc/self/pagemap gives for @addr (0 if none or unreadable). */
-static inline unsigned long long spte_pfn_of(const void *addr)
+/* The /proc/self/pagemap entry of @addr (0 if unreadable). */
+static inline unsigned long long spte_pagemap(const void *addr)
 {
 	long pagesize = sysconf(_SC_PAGESIZE);
 	unsigned long long ent = 0;
@@ -156,7 +160,36 @@ static inline unsigned long long spte_pfn_of(const void *addr)
 		  (uintptr_t)addr / pagesize * sizeof(ent)) != sizeof(ent))
 		ent = 0;
 	close(fd);
-	return ent & ((1ULL << 55) - 1);
+	return ent;
+}
+
+/* The PFN /proc/self/pagemap gives for @addr (0 if none or unreadable). */
+static inline unsigned long long spte_pfn_of(const void *addr)
+{
+	return spte_pagemap(addr) & ((1ULL << 55) - 1);
+}
+
+/*
+ * A test_hmm (lib/test_hmm.c) request on the open /dev/hmm_dmirror* @fd
+ * for @npages pages from @addr, with a bounce buffer for what the device
+ * reads back: the number of pages it handled, or -errno.
+ */
+static inline int spte_hmm_cmd(int fd, unsigned long req, void *addr,
+			       unsigned long npages)
+{
+	struct hmm_dmirror_cmd cmd = {
+		.addr = (uintptr_t)addr,
+		.npages = npages,
+	};
+	void *buf = malloc(npages * sysconf(_SC_PAGESIZE));
+	int ret;
+
+	if (!buf)
+		return -ENOMEM;
+	cmd.ptr = (uintptr_t)buf;
+	ret = ioctl(fd, req, &cmd) ? -errno : (int)cmd.cpages;
+	free(buf);
+	return ret;
 }
 
 #endif /* SHADOW_PTE_UTIL_H */
